@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vfio-ap-rs: build the vfio_ap module and run it in an s390x guest under QEMU.
+#
+#   make            build vfio_ap.ko against the cached test kernel (built on first use)
+#   make demo       boot the guest and walk through the vfio-ap example scenario
+#   make check      all tests: host unit tests, then the kselftests in the guest
+#   make qemu-shell interactive guest shell with the module loaded
+#   make KDIR=...   build against your own kernel build tree instead
+#   make CLIPPY=1   build with clippy as the Rust compiler driver's linter
+#
+# The first run installs what is missing (scripts/setup.sh) and builds the test kernel into
+# the cache (~/.cache/vfio-ap-rs, or $VFIO_AP_CACHE); later runs reuse both.
+
+REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+RUSTC ?= /usr/bin/rustc
+RUSTDOC ?= /usr/bin/rustdoc
+SCRIPTS := $(REPO)/scripts
+
+# The kernel to build against: yours (KDIR=...) or the cached test kernel. Expanded only by
+# the targets that need it, so `make clean` does not build a kernel.
+ifeq ($(origin KDIR),undefined)
+KDIR_CMD = $(shell $(SCRIPTS)/kernel.sh kdir)
+KMAKE_ARGS = $(shell $(SCRIPTS)/kernel.sh args)
+else
+KDIR_CMD = $(KDIR)
+KMAKE_ARGS = ARCH=s390 LLVM=$(or $(LLVM),1) RUSTC=$(RUSTC) RUSTDOC=$(RUSTDOC)
+endif
+
+.PHONY: all modules setup kernel check check-host check-guest demo qemu-shell clippy fmt \
+	fmt-check clean
+
+all: modules
+
+setup:
+	@$(SCRIPTS)/setup.sh
+
+kernel: setup
+	@$(SCRIPTS)/kernel.sh build
+
+modules: setup
+	@kdir='$(KDIR_CMD)'; [ -n "$$kdir" ] || { echo "error: no kernel build tree" >&2; exit 1; }; \
+	$(SCRIPTS)/check-kdir.sh "$$kdir" && \
+	$(MAKE) -C "$$kdir" M=$(REPO) $(KMAKE_ARGS) $(if $(CLIPPY),CLIPPY=1) modules
+
+clippy:
+	@$(MAKE) --no-print-directory clean
+	@$(MAKE) --no-print-directory modules CLIPPY=1
+
+fmt:
+	rustfmt --edition 2021 --config-path $(REPO)/.rustfmt.toml $(REPO)/src/vfio_ap_rs.rs
+
+fmt-check:
+	rustfmt --check --edition 2021 --config-path $(REPO)/.rustfmt.toml $(REPO)/src/vfio_ap_rs.rs
+
+check: modules
+	@$(SCRIPTS)/check.sh
+
+check-host: setup
+	@$(SCRIPTS)/check.sh --host-only
+
+check-guest: modules
+	@$(SCRIPTS)/check.sh --guest-only
+
+demo: modules
+	@$(SCRIPTS)/demo.sh
+
+qemu-shell: modules
+	@$(SCRIPTS)/qemu-run.sh --shell --module $(REPO)/vfio_ap.ko
+
+clean:
+	rm -rf $(REPO)/target
+	find $(REPO) \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name '*.rmeta' -o -name '.*.d' \) -not -path '*/.git/*' -delete
+	rm -f $(REPO)/Module.symvers $(REPO)/modules.order $(REPO)/src/sys/bindings_generated.rs

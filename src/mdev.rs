@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Mediated devices: the mdev driver, the parent device with its types, and the mdevs
+//! themselves.
+//!
+//! The mdev core creates an mdev when userspace writes a UUID to a type's `create` file and
+//! calls [`MdevDriver::probe`]; it removes it through `remove` and calls
+//! [`MdevDriver::remove`]. The state `probe` returns lives in the device's drvdata in between.
+//!
+//! C header: [`include/linux/mdev.h`](srctree/include/linux/mdev.h)
+
+use core::marker::PhantomData;
+
+use kernel::{
+    device::Device,
+    error::to_result,
+    prelude::*,
+    str::CStrExt,
+    sync::Arc,
+    types::Opaque, //
+};
+
+use crate::{
+    driver_core::BusDevice,
+    sys,
+    sysfs::{
+        AttributeGroups,
+        AttributeOwner, //
+    },
+};
+
+/// A mediated device, borrowed from the mdev core for the duration of a callback.
+///
+/// # Invariants
+///
+/// The wrapped `struct mdev_device` is alive for the lifetime of the reference.
+#[repr(transparent)]
+pub(crate) struct Mdev(Opaque<sys::mdev_device>);
+
+impl Mdev {
+    /// # Safety
+    ///
+    /// `ptr` is a valid `struct mdev_device` for `'a`.
+    unsafe fn from_raw<'a>(ptr: *mut sys::mdev_device) -> &'a Self {
+        // SAFETY: `Mdev` is a transparent wrapper; validity is the caller's promise.
+        unsafe { &*ptr.cast::<Self>() }
+    }
+
+    fn raw_device(&self) -> *mut sys::device {
+        // SAFETY: By the type invariant the mdev is valid, so its embedded device is too.
+        unsafe { &raw mut (*self.0.get()).dev }
+    }
+
+    /// The mdev's `struct device`, for logging.
+    #[expect(dead_code, reason = "first user is the matrix configuration")]
+    pub(crate) fn device(&self) -> &Device {
+        // SAFETY: The embedded device lives as long as the mdev (type invariant).
+        unsafe { Device::from_raw(self.raw_device()) }
+    }
+
+    /// The mdev's UUID, as the 16 bytes of a `guid_t`.
+    pub(crate) fn uuid(&self) -> [u8; 16] {
+        // SAFETY: By the type invariant the mdev is valid; the UUID is fixed at creation.
+        unsafe { (*self.0.get()).uuid.b }
+    }
+}
+
+/// The operations of an mdev driver.
+pub(crate) trait MdevDriver: 'static {
+    /// Per-mdev state, shared with sysfs callbacks and later users.
+    type Data: Send + Sync;
+
+    /// A new mdev: set up its state.
+    fn probe(mdev: &Mdev) -> Result<Arc<Self::Data>>;
+
+    /// The mdev is going away: tear down what `probe` set up.
+    fn remove(mdev: &Mdev, data: Arc<Self::Data>);
+}
+
+/// An mdev driver registered with the mdev core.
+///
+/// # Invariants
+///
+/// `drv` is registered for as long as the object lives, with `T`'s callbacks.
+#[pin_data(PinnedDrop)]
+pub(crate) struct DriverRegistration<T: MdevDriver> {
+    #[pin]
+    drv: Opaque<sys::mdev_driver>,
+    _ops: PhantomData<T>,
+}
+
+// SAFETY: The mdev and driver cores synchronise all access to a registered driver.
+unsafe impl<T: MdevDriver> Send for DriverRegistration<T> {}
+// SAFETY: `&DriverRegistration` only hands out the raw pointer; see `Send`.
+unsafe impl<T: MdevDriver> Sync for DriverRegistration<T> {}
+
+impl<T: MdevDriver> DriverRegistration<T> {
+    /// Registers driver `name` for mdevs of VFIO API `device_api`, at most `max_instances` of
+    /// them; each mdev gets the sysfs attributes in `groups`.
+    pub(crate) fn new(
+        name: &'static CStr,
+        device_api: &'static CStr,
+        max_instances: u32,
+        groups: Option<&'static AttributeGroups>,
+        module: &'static ThisModule,
+    ) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            drv <- Opaque::try_ffi_init(move |slot: *mut sys::mdev_driver| {
+                // SAFETY: `slot` is valid for writes and pinned for the object's lifetime.
+                unsafe {
+                    slot.write(sys::mdev_driver {
+                        device_api: device_api.as_char_ptr(),
+                        max_instances,
+                        probe: Some(Self::probe_callback),
+                        remove: Some(Self::remove_callback),
+                        driver: sys::device_driver {
+                            name: name.as_char_ptr(),
+                            owner: module.as_ptr(),
+                            dev_groups: groups.map_or(core::ptr::null(), |g| g.as_raw().cast_const()),
+                            ..pin_init::zeroed()
+                        },
+                        ..pin_init::zeroed()
+                    })
+                };
+                // SAFETY: Initialised above and pinned until `drop` unregisters it.
+                to_result(unsafe { sys::mdev_register_driver(slot) })
+            }),
+            _ops: PhantomData,
+        })
+    }
+
+    fn as_raw(&self) -> *mut sys::mdev_driver {
+        self.drv.get()
+    }
+
+    unsafe extern "C" fn probe_callback(mdev: *mut sys::mdev_device) -> c_int {
+        // SAFETY: The mdev core passes a live mdev for the duration of probe.
+        let mdev = unsafe { Mdev::from_raw(mdev) };
+        match T::probe(mdev) {
+            Ok(data) => {
+                // SAFETY: The device is live; its drvdata is ours while it is bound to us.
+                unsafe { sys::dev_set_drvdata(mdev.raw_device(), Arc::into_raw(data).cast_mut().cast()) };
+                0
+            }
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    unsafe extern "C" fn remove_callback(mdev: *mut sys::mdev_device) {
+        // SAFETY: The mdev core passes a live mdev for the duration of remove.
+        let mdev = unsafe { Mdev::from_raw(mdev) };
+        let dev = mdev.raw_device();
+        // SAFETY: The device is live and bound to us.
+        let ptr = unsafe { sys::dev_get_drvdata(dev) };
+        // SAFETY: As above; nothing reads drvdata once the driver is unbinding.
+        unsafe { sys::dev_set_drvdata(dev, core::ptr::null_mut()) };
+        // SAFETY: `probe_callback` stored an `Arc<T::Data>` here with `into_raw`, and this is
+        // the one place that takes it back. Sysfs files are gone by now.
+        let data = unsafe { Arc::from_raw(ptr.cast::<T::Data>()) };
+        T::remove(mdev, data);
+    }
+}
+
+#[pinned_drop]
+impl<T: MdevDriver> PinnedDrop for DriverRegistration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: By the type invariant the driver is registered.
+        unsafe { sys::mdev_unregister_driver(self.drv.get()) };
+    }
+}
+
+/// Owner of attributes on mdevs bound to `T`: the callbacks see `T::Data`.
+#[expect(dead_code, reason = "first user is the matrix configuration")]
+pub(crate) struct MdevAttributes<T: MdevDriver>(PhantomData<T>);
+
+// SAFETY: Attributes of this owner are only in the groups of `DriverRegistration<T>`. The
+// driver core creates those files after `probe_callback` stored the `Arc` in drvdata and
+// removes them (draining running callbacks) before `remove_callback` takes it back.
+unsafe impl<T: MdevDriver> AttributeOwner for MdevAttributes<T> {
+    type Data = T::Data;
+
+    unsafe fn data<'a>(dev: *mut sys::device) -> &'a T::Data {
+        // SAFETY: See the `unsafe impl`: drvdata holds a reference of a live `Arc<T::Data>`
+        // (from `Arc::into_raw`) throughout every callback.
+        unsafe { &*sys::dev_get_drvdata(dev).cast::<T::Data>() }
+    }
+}
+
+/// Storage of a parent registration; pinned in a box because the mdev core links to it.
+struct ParentStorage {
+    parent: Opaque<sys::mdev_parent>,
+    mtype: Opaque<sys::mdev_type>,
+    types: Opaque<[*mut sys::mdev_type; 1]>,
+}
+
+/// A device registered as an mdev parent with one mdev type.
+///
+/// # Invariants
+///
+/// `storage.parent` is registered with the mdev core for as long as the object lives.
+pub(crate) struct ParentRegistration {
+    storage: Pin<KBox<ParentStorage>>,
+}
+
+// SAFETY: The mdev core synchronises all access to a registered parent.
+unsafe impl Send for ParentRegistration {}
+// SAFETY: No methods; see `Send`.
+unsafe impl Sync for ParentRegistration {}
+
+impl ParentRegistration {
+    /// Makes `dev` an mdev parent for `driver` with one type, shown as
+    /// `mdev_supported_types/<driver name of dev>-<sysfs_name>`.
+    ///
+    /// Drop the registration before `dev` is unregistered and `driver` is dropped: the owner
+    /// declares it before both.
+    pub(crate) fn register<T: MdevDriver>(
+        dev: &BusDevice,
+        driver: &DriverRegistration<T>,
+        sysfs_name: &'static CStr,
+        pretty_name: &'static CStr,
+    ) -> Result<Self> {
+        let storage = KBox::pin(
+            ParentStorage {
+                parent: Opaque::zeroed(),
+                mtype: Opaque::new(sys::mdev_type {
+                    sysfs_name: sysfs_name.as_char_ptr(),
+                    pretty_name: pretty_name.as_char_ptr(),
+                    ..pin_init::zeroed()
+                }),
+                types: Opaque::zeroed(),
+            },
+            GFP_KERNEL,
+        )?;
+        // SAFETY: `storage` is pinned and exclusively ours; the type list points into it.
+        unsafe { (*storage.types.get())[0] = storage.mtype.get() };
+        // SAFETY: All pointers stay valid while registered: `storage` is pinned and dropped
+        // only after `mdev_unregister_parent`; `dev` and the driver are registered and stay so
+        // until after the parent is dropped (see above).
+        to_result(unsafe {
+            sys::mdev_register_parent(
+                storage.parent.get(),
+                dev.as_raw(),
+                driver.as_raw(),
+                storage.types.get().cast(),
+                1,
+            )
+        })?;
+        // INVARIANT: registered above.
+        Ok(Self { storage })
+    }
+}
+
+impl Drop for ParentRegistration {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the parent is registered. This removes every mdev
+        // of the parent first.
+        unsafe { sys::mdev_unregister_parent(self.storage.parent.get()) };
+    }
+}

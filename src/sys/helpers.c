@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Out-of-line wrappers for static inline functions and macros used from Rust.
+ * See helpers.h; bindgen generates their Rust declarations.
+ */
+#include <asm/ap.h>
+
+#include "helpers.h"
+
+bool vfio_ap_rs_ap_instructions_available(void)
+{
+	return ap_instructions_available();
+}

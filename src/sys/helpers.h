@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Out-of-line wrappers for static inline functions and macros that Rust cannot call
+ * directly. Each one only forwards; the logic stays in Rust.
+ */
+#ifndef VFIO_AP_RS_HELPERS_H
+#define VFIO_AP_RS_HELPERS_H
+
+#include <linux/types.h>
+
+/* asm/ap.h: probes the AP facility with TAPQ (static inline with an exception fixup). */
+bool vfio_ap_rs_ap_instructions_available(void);
+
+#endif

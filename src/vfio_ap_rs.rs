@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! s390 AP crypto pass-through for KVM guests (`vfio_ap`), in Rust.
+//!
+//! The module gives root a `matrix` device under `/sys/devices/vfio_ap` whose mdev type
+//! `vfio_ap-passthrough` creates one mediated device per guest; QEMU hands that device to a
+//! KVM guest. Layout:
+//!
+//! - [`sys`]: raw C bindings; [`driver_core`], [`sysfs`], [`mdev`]: the only modules with
+//!   `unsafe`, thin safe abstractions over the C APIs;
+//! - [`matrix_dev`], [`matrix_mdev`]: the driver, safe Rust;
+//! - [`model`]: pure logic (masks, parsing, formatting), also unit-tested on the host.
+
+mod driver_core;
+mod mdev;
+#[deny(unsafe_code)]
+mod matrix_dev;
+#[deny(unsafe_code)]
+mod matrix_mdev;
+mod sys;
+mod sysfs;
+
+use kernel::prelude::*;
+
+module! {
+    type: VfioAp,
+    name: "vfio_ap",
+    authors: ["vfio-ap-rs developers"],
+    description: "VFIO AP device driver (Rust implementation)",
+    license: "GPL v2",
+}
+
+/// The loaded module: everything it registered, torn down in reverse on unload.
+struct VfioAp {
+    _matrix: matrix_dev::MatrixDevice,
+}
+
+impl kernel::Module for VfioAp {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let matrix = matrix_dev::MatrixDevice::create(module)?;
+        Ok(Self { _matrix: matrix })
+    }
+}
