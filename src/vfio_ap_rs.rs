@@ -17,6 +17,9 @@ mod mdev;
 mod matrix_dev;
 #[deny(unsafe_code)]
 mod matrix_mdev;
+#[deny(unsafe_code)]
+#[allow(dead_code, reason = "the matrix configuration is its first user")]
+mod model;
 mod sys;
 mod sysfs;
 

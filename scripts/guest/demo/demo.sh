@@ -1,0 +1,55 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The example scenario of the vfio-ap documentation, run in the guest by `make demo`:
+# secure queues for vfio_ap with apmask/aqmask, create an mdev, assign an adapter and
+# domains, show the matrix, then clean up. Steps that this module version or this test
+# kernel cannot do yet are named and skipped, never faked.
+
+MATRIX=/sys/devices/vfio_ap/matrix
+TYPE=$MATRIX/mdev_supported_types/vfio_ap-passthrough
+UUID=62177883-f1bb-47f0-914d-32a22e3a8804
+ADAPTER=0x05
+DOMAINS="0x0004 0x00ab"
+
+step=0
+say() { step=$((step + 1)); printf '\n[%d] %s\n' "$step" "$*"; }
+run() { printf '    # %s\n' "$*"; sh -c "$*" 2>&1 | sed 's/^/    /'; }
+not_yet() { printf '    not available yet: %s\n' "$*"; }
+
+say "Load the module (modprobe finds vfio_ap.ko; its dependencies come with it)"
+run "modprobe vfio_ap && grep -q O /sys/module/vfio_ap/taint && echo 'vfio_ap loaded (out-of-tree Rust module)'"
+
+say "The matrix device and its mdev type"
+run "ls $MATRIX"
+run "cat $TYPE/name $TYPE/device_api $TYPE/available_instances"
+
+say "Secure adapter $ADAPTER and domains $DOMAINS for vfio_ap (take them from the host's zcrypt drivers)"
+if [ -e /sys/bus/ap/apmask ]; then
+	run "echo -$ADAPTER > /sys/bus/ap/apmask"
+	for d in $DOMAINS; do run "echo -$d > /sys/bus/ap/aqmask"; done
+	run "cat /sys/bus/ap/apmask /sys/bus/ap/aqmask"
+else
+	not_yet "this guest has no AP bus (/sys/bus/ap): QEMU's TCG has no AP instructions and" \
+		"the test kernel's AP facility simulator is not built yet"
+fi
+
+say "Create a mediated device for a guest"
+run "echo $UUID > $TYPE/create && ls $MATRIX/$UUID"
+
+say "Assign adapter $ADAPTER and domains $DOMAINS to it, then show its matrix"
+if [ -e "$MATRIX/$UUID/assign_adapter" ]; then
+	run "echo $ADAPTER > $MATRIX/$UUID/assign_adapter"
+	for d in $DOMAINS; do run "echo $d > $MATRIX/$UUID/assign_domain"; done
+	run "cat $MATRIX/$UUID/matrix"
+else
+	not_yet "this module version has no matrix configuration (assign_adapter, assign_domain," \
+		"matrix, ...): the mdev exists but carries no AP resources"
+fi
+
+say "A real host would now start the guest with:"
+printf '    qemu-system-s390x ... -device vfio-ap,sysfsdev=%s/%s\n' "$MATRIX" "$UUID"
+
+say "Remove the mdev and unload the module"
+run "echo 1 > $MATRIX/$UUID/remove && rmmod vfio_ap && echo 'removed and unloaded'"
+run "ls /sys/devices/vfio_ap 2>&1 || true"
