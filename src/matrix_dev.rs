@@ -20,11 +20,23 @@ use crate::{
         BusRegistration,
         RootDevice, //
     },
-    matrix_mdev::MatrixMdevDriver,
+    ap_bus::{
+        self,
+        HostConfig, //
+    },
+    locks::{
+        self,
+        LockCtx, //
+    },
+    matrix_mdev::{
+        MatrixMdevDriver,
+        MDEV_GROUPS, //
+    },
     mdev::{
         DriverRegistration,
         ParentRegistration, //
     },
+    queue_driver::QueueDriver,
     sys,
     sysfs::{
         attribute_groups,
@@ -35,7 +47,7 @@ use crate::{
 };
 
 /// The optional interfaces implemented so far.
-const SUPPORTED_FEATURES: &[&str] = &[];
+const SUPPORTED_FEATURES: &[&str] = &["guest_matrix", "ap_config"];
 
 /// `/sys/devices/vfio_ap/matrix/features`: the optional interfaces this driver implements,
 /// space separated, for tools that adapt to the driver version.
@@ -66,6 +78,7 @@ attribute_groups!(static MATRIX_GROUPS = [FEATURES];);
 pub(crate) struct MatrixDevice {
     _parent: ParentRegistration,
     _mdev_driver: Pin<KBox<DriverRegistration<MatrixMdevDriver>>>,
+    _queue_driver: Option<Pin<KBox<ap_bus::DriverRegistration<QueueDriver>>>>,
     _driver: Pin<KBox<BusDriverRegistration>>,
     _device: BusDevice,
     _bus: Pin<KBox<BusRegistration>>,
@@ -75,6 +88,12 @@ pub(crate) struct MatrixDevice {
 impl MatrixDevice {
     /// Registers the root device, the `matrix` bus, device and driver, and the mdev parent.
     pub(crate) fn create(module: &'static ThisModule) -> Result<Self> {
+        locks::init_locks();
+        let host = HostConfig::query();
+        if host.is_none() {
+            pr_warn!("no AP configuration information (QCI): no queue can reach a guest\n");
+        }
+        LockCtx::enter().mdevs().set_host(host);
         let root = RootDevice::register(c"vfio_ap", module)?;
         let bus = KBox::pin_init(BusRegistration::new(c"matrix"), GFP_KERNEL)?;
         let device = BusDevice::register(c"matrix", &bus, &root)?;
@@ -82,12 +101,23 @@ impl MatrixDevice {
             BusDriverRegistration::new(c"vfio_ap", &bus, &MATRIX_GROUPS, module),
             GFP_KERNEL,
         )?;
+        // TODO: The C driver refuses to load (ENODEV) without AP instructions. Until the test
+        // kernel simulates them, load without the queue driver so the rest can be tested.
+        let queue_driver = if ap_bus::instructions_available() {
+            Some(KBox::pin_init(
+                ap_bus::DriverRegistration::<QueueDriver>::new(c"vfio_ap", module),
+                GFP_KERNEL,
+            )?)
+        } else {
+            pr_warn!("AP instructions are not available: AP queue driver not registered\n");
+            None
+        };
         let mdev_driver = KBox::pin_init(
             DriverRegistration::<MatrixMdevDriver>::new(
                 c"vfio_ap_mdev",
                 c"vfio-ap",
                 sys::MAX_ZDEV_ENTRIES_EXT,
-                None,
+                Some(&MDEV_GROUPS),
                 module,
             ),
             GFP_KERNEL,
@@ -101,6 +131,7 @@ impl MatrixDevice {
         Ok(Self {
             _parent: parent,
             _mdev_driver: mdev_driver,
+            _queue_driver: queue_driver,
             _driver: driver,
             _device: device,
             _bus: bus,

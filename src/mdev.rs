@@ -52,7 +52,6 @@ impl Mdev {
     }
 
     /// The mdev's `struct device`, for logging.
-    #[expect(dead_code, reason = "first user is the matrix configuration")]
     pub(crate) fn device(&self) -> &Device {
         // SAFETY: The embedded device lives as long as the mdev (type invariant).
         unsafe { Device::from_raw(self.raw_device()) }
@@ -170,7 +169,6 @@ impl<T: MdevDriver> PinnedDrop for DriverRegistration<T> {
 }
 
 /// Owner of attributes on mdevs bound to `T`: the callbacks see `T::Data`.
-#[expect(dead_code, reason = "first user is the matrix configuration")]
 pub(crate) struct MdevAttributes<T: MdevDriver>(PhantomData<T>);
 
 // SAFETY: Attributes of this owner are only in the groups of `DriverRegistration<T>`. The

@@ -11,15 +11,21 @@
 //! - [`matrix_dev`], [`matrix_mdev`]: the driver, safe Rust;
 //! - [`model`]: pure logic (masks, parsing, formatting), also unit-tested on the host.
 
+mod ap_bus;
 mod driver_core;
+mod locks;
 mod mdev;
 #[deny(unsafe_code)]
 mod matrix_dev;
 #[deny(unsafe_code)]
 mod matrix_mdev;
 #[deny(unsafe_code)]
-#[allow(dead_code, reason = "the matrix configuration is its first user")]
+#[allow(dead_code, reason = "some helpers serve host tests and later features")]
 mod model;
+#[deny(unsafe_code)]
+mod queue_driver;
+#[deny(unsafe_code)]
+mod state;
 mod sys;
 mod sysfs;
 

@@ -217,3 +217,125 @@ mod tests {
         assert!(write_ap_config(&mut Limited { room: 201 }, &ApConfig::default()).is_ok());
     }
 }
+
+/// A writer that keeps only whole lines within a byte budget.
+///
+/// sysfs gives a `show` callback one page. A matrix can list 65536 queues, far more than a
+/// page holds; cutting a line in half would hand tools a queue number that is not there, so
+/// whole lines that fit are written, the rest is dropped and [`WholeLines::truncated`] says so.
+pub(crate) struct WholeLines<'a, W: Write> {
+    out: &'a mut W,
+    room: usize,
+    line: [u8; 16],
+    len: usize,
+    truncated: bool,
+}
+
+impl<'a, W: Write> WholeLines<'a, W> {
+    /// Writes to `out`, at most `room` bytes.
+    pub(crate) fn new(out: &'a mut W, room: usize) -> Self {
+        Self {
+            out,
+            room,
+            line: [0; 16],
+            len: 0,
+            truncated: false,
+        }
+    }
+
+    /// Whether any line was dropped.
+    pub(crate) fn truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
+impl<W: Write> Write for WholeLines<'_, W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for byte in s.bytes() {
+            if self.truncated {
+                return Ok(());
+            }
+            let Some(slot) = self.line.get_mut(self.len) else {
+                // Longer than any line this driver writes: drop it rather than split it.
+                self.truncated = true;
+                return Ok(());
+            };
+            *slot = byte;
+            self.len += 1;
+            if byte == b'\n' {
+                if self.len > self.room {
+                    self.truncated = true;
+                    return Ok(());
+                }
+                let line = self.line.get(..self.len).ok_or(fmt::Error)?;
+                self.out
+                    .write_str(core::str::from_utf8(line).map_err(|_| fmt::Error)?)?;
+                self.room -= self.len;
+                self.len = 0;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A UUID in its canonical lower-case text form, e.g. `62177883-f1bb-47f0-914d-32a22e3a8804`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub(crate) struct Uuid(pub(crate) [u8; 16]);
+
+impl fmt::Display for Uuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, byte) in self.0.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                f.write_char('-')?;
+            }
+            write!(f, "{byte:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod whole_lines_tests {
+    use super::*;
+
+    #[test]
+    fn keeps_whole_lines_only() {
+        let mut out = String::new();
+        let mut w = WholeLines::new(&mut out, 20);
+        let apm: ApMask = [1u8, 2].into_iter().collect();
+        let aqm: ApMask = [3u8, 4].into_iter().collect();
+        write_matrix(&mut w, &apm, &aqm).unwrap();
+        assert!(w.truncated());
+        assert_eq!(out, "01.0003\n01.0004\n");
+    }
+
+    #[test]
+    fn fits_exactly() {
+        let mut out = String::new();
+        let mut w = WholeLines::new(&mut out, 16);
+        writeln!(w, "01.0003").unwrap();
+        writeln!(w, "01.0004").unwrap();
+        assert!(!w.truncated());
+        assert_eq!(out, "01.0003\n01.0004\n");
+    }
+
+    #[test]
+    fn full_matrix_in_a_page() {
+        let mut out = String::new();
+        let all: ApMask = (0..=255u8).collect();
+        let mut w = WholeLines::new(&mut out, 4095);
+        write_matrix(&mut w, &all, &all).unwrap();
+        assert!(w.truncated());
+        assert_eq!(out.len(), 511 * 8);
+        assert!(out.ends_with("01.00fe\n"));
+    }
+
+    #[test]
+    fn uuid_text() {
+        let u = Uuid([
+            0x62, 0x17, 0x78, 0x83, 0xf1, 0xbb, 0x47, 0xf0, 0x91, 0x4d, 0x32, 0xa2, 0x2e, 0x3a,
+            0x88, 0x04,
+        ]);
+        assert_eq!(u.to_string(), "62177883-f1bb-47f0-914d-32a22e3a8804");
+    }
+}

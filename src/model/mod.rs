@@ -15,6 +15,7 @@
 #![cfg_attr(not(MODULE), allow(dead_code))]
 
 pub(crate) mod format;
+pub(crate) mod guest_view;
 pub(crate) mod mask;
 pub(crate) mod matrix;
 pub(crate) mod parse;

@@ -11,3 +11,8 @@ bool vfio_ap_rs_ap_instructions_available(void)
 {
 	return ap_instructions_available();
 }
+
+int vfio_ap_rs_ap_qci(struct ap_config_info *info)
+{
+	return ap_qci(info);
+}

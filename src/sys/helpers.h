@@ -11,4 +11,9 @@
 /* asm/ap.h: probes the AP facility with TAPQ (static inline with an exception fixup). */
 bool vfio_ap_rs_ap_instructions_available(void);
 
+struct ap_config_info;
+
+/* asm/ap.h: Query AP Configuration Information; 0 or -EOPNOTSUPP. */
+int vfio_ap_rs_ap_qci(struct ap_config_info *info);
+
 #endif

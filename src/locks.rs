@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The driver's lock hierarchy, in types.
+//!
+//! Order, outermost first (as in the C driver's `vfio-ap-locking.rst`):
+//!
+//! 1. the AP bus's `ap_attr_mutex` (host reservations, `apmask`/`aqmask`);
+//! 2. the guests lock: which mdevs exist and which guest each is attached to;
+//! 3. a guest's `kvm->lock` (with the VFIO attach);
+//! 4. the mdevs lock: every mdev's matrix and guest view, the queue bindings.
+//!
+//! Every entry point (a sysfs callback, an AP bus or mdev callback) starts from one
+//! [`LockCtx`]. Each level is reached only from the level above, and each guard mutably
+//! borrows the level it came from, so taking an outer lock while an inner one is held, or the
+//! same lock twice, does not compile. Readers that need only the innermost lock take it
+//! directly from the context, and can then take nothing else.
+
+use core::marker::PhantomData;
+
+use kernel::{
+    prelude::*,
+    sync::{
+        global_lock,
+        lock::GlobalGuard, //
+    },
+};
+
+use crate::{
+    ap_bus::{
+        ApPermsGuard,
+        ApPermsLock, //
+    },
+    state::{
+        Guests,
+        Mdevs, //
+    },
+};
+
+global_lock! {
+    // SAFETY: `init` is called once, by `init_locks` at module load, before any use.
+    unsafe(uninit) static GUESTS: Mutex<Guests> = Guests::new();
+}
+
+global_lock! {
+    // SAFETY: As for `GUESTS`.
+    unsafe(uninit) static MDEVS: Mutex<Mdevs> = Mdevs::new();
+}
+
+/// Sets up the driver's locks. Called once from module init, before anything can lock.
+pub(crate) fn init_locks() {
+    // SAFETY: Called exactly once, at module init, before any other use of the locks.
+    unsafe {
+        GUESTS.init();
+        MDEVS.init();
+    }
+}
+
+/// The start of every locking path: holds no lock, and lends itself to the first one.
+///
+/// Only entry points create one; code reached from an entry point takes it (or a guard) as a
+/// parameter.
+pub(crate) struct LockCtx {
+    // Not `Send`: a context belongs to the thread that entered.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl LockCtx {
+    /// Enters the driver from a C callback that holds none of its locks.
+    pub(crate) fn enter() -> Self {
+        Self {
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Takes `ap_attr_mutex`, the outermost lock.
+    pub(crate) fn perms(&mut self) -> PermsLevel<'_> {
+        PermsLevel {
+            perms: ApPermsLock::lock(),
+            _ctx: PhantomData,
+        }
+    }
+
+    /// Takes the guests lock without `ap_attr_mutex`.
+    pub(crate) fn guests(&mut self) -> GuestsLevel<'_> {
+        GuestsLevel {
+            _guests: GUESTS.lock(),
+            perms: None,
+        }
+    }
+
+    /// Takes only the mdevs lock, for readers.
+    pub(crate) fn mdevs(&mut self) -> MdevsGuard<'_> {
+        MdevsGuard {
+            mdevs: MDEVS.lock(),
+            _outer: PhantomData,
+        }
+    }
+}
+
+/// `ap_attr_mutex` held.
+pub(crate) struct PermsLevel<'a> {
+    perms: ApPermsGuard,
+    _ctx: PhantomData<&'a mut LockCtx>,
+}
+
+impl PermsLevel<'_> {
+    /// Takes the guests lock under `ap_attr_mutex`.
+    pub(crate) fn guests(&mut self) -> GuestsLevel<'_> {
+        GuestsLevel {
+            _guests: GUESTS.lock(),
+            perms: Some(&self.perms),
+        }
+    }
+}
+
+/// The guests lock held (and `ap_attr_mutex` if reached through [`PermsLevel`]).
+pub(crate) struct GuestsLevel<'a> {
+    _guests: GlobalGuard<GUESTS>,
+    perms: Option<&'a ApPermsGuard>,
+}
+
+impl<'a> GuestsLevel<'a> {
+    /// Takes the mdevs lock; also returns the `ap_attr_mutex` proof if this path holds it.
+    pub(crate) fn mdevs(&mut self) -> (MdevsGuard<'_>, Option<&'a ApPermsGuard>) {
+        (
+            MdevsGuard {
+                mdevs: MDEVS.lock(),
+                _outer: PhantomData,
+            },
+            self.perms,
+        )
+    }
+}
+
+/// The mdevs lock held: derefs to the state it guards.
+pub(crate) struct MdevsGuard<'a> {
+    mdevs: GlobalGuard<MDEVS>,
+    _outer: PhantomData<&'a mut ()>,
+}
+
+impl core::ops::Deref for MdevsGuard<'_> {
+    type Target = Mdevs;
+
+    fn deref(&self) -> &Mdevs {
+        &self.mdevs
+    }
+}
+
+impl core::ops::DerefMut for MdevsGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Mdevs {
+        &mut self.mdevs
+    }
+}

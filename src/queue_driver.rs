@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The AP queue driver `vfio_ap`: it binds the queues the host does not reserve for its own
+//! crypto drivers, adds their `status` attribute, and keeps guest views in step with the AP
+//! bus (queues coming and going, host configuration changes, reservation requests).
+
+use core::fmt::Write;
+
+use kernel::{
+    prelude::*,
+    str::Formatter, //
+};
+
+use crate::{
+    ap_bus::{
+        ApDriver,
+        ApPermsGuard,
+        ApQueue,
+        HostConfig,
+        QueueAttributes, //
+    },
+    locks::LockCtx,
+    model::mask::ApMask,
+    sysfs::{
+        attribute_groups,
+        Attribute,
+        AttributeGroups,
+        AttributeOps, //
+    },
+};
+
+/// `status` of a queue bound to vfio_ap: `unassigned`, `assigned` or `in use`.
+struct Status;
+
+impl AttributeOps for Status {
+    type Owner = QueueAttributes;
+    const READABLE: bool = true;
+
+    fn show(queue: &ApQueue, out: &mut Formatter<'_>) -> Result {
+        let status = {
+            let mut ctx = LockCtx::enter();
+            let mut guests = ctx.guests();
+            let (mdevs, _) = guests.mdevs();
+            mdevs.queue_status(queue.apqn())
+        };
+        writeln!(out, "{status}").map_err(|_| EFBIG)
+    }
+}
+
+static STATUS: Attribute<Status> = Attribute::new(c"status");
+
+attribute_groups!(static QUEUE_GROUPS = [STATUS];);
+
+/// The AP queue driver.
+pub(crate) struct QueueDriver;
+
+impl ApDriver for QueueDriver {
+    const QUEUE_GROUPS: &'static AttributeGroups = &QUEUE_GROUPS;
+
+    fn probe(queue: &ApQueue) -> Result {
+        let mut ctx = LockCtx::enter();
+        let mut guests = ctx.guests();
+        let (mut mdevs, _) = guests.mdevs();
+        mdevs.bind_queue(queue.apqn());
+        Ok(())
+    }
+
+    fn remove(queue: &ApQueue) {
+        let mut ctx = LockCtx::enter();
+        let mut guests = ctx.guests();
+        let (mut mdevs, _) = guests.mdevs();
+        mdevs.unbind_queue(queue.apqn());
+    }
+
+    fn in_use(_perms: &ApPermsGuard, apm: &ApMask, aqm: &ApMask) -> bool {
+        // The AP bus holds ap_attr_mutex: we continue the hierarchy below it.
+        let mut ctx = LockCtx::enter();
+        let mut guests = ctx.guests();
+        let (mdevs, _) = guests.mdevs();
+        mdevs.in_use(apm, aqm)
+    }
+
+    fn on_config_changed(new: &HostConfig, _old: &HostConfig) {
+        // Removed adapters and domains leave every guest view now; added ones join when their
+        // queues are bound, which the scan does next.
+        let mut ctx = LockCtx::enter();
+        let mut guests = ctx.guests();
+        let (mut mdevs, _) = guests.mdevs();
+        mdevs.set_host(Some(*new));
+    }
+
+    fn on_scan_complete(new: &HostConfig, _old: &HostConfig) {
+        let mut ctx = LockCtx::enter();
+        let mut guests = ctx.guests();
+        let (mut mdevs, _) = guests.mdevs();
+        mdevs.set_host(Some(*new));
+    }
+}

@@ -1,0 +1,415 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The driver's shared state and its rules: which mdev holds which queues, which queues are
+//! bound to this driver, the host's AP configuration, and every guest's view.
+//!
+//! The one promise: no AP queue (APQN) is ever in two mdevs, nor in an mdev while the host
+//! reserves it for its own drivers, because a queue can hold another tenant's secret keys.
+//! [`Mdevs::claimed`] records, per adapter, the domains some mdev holds; with the promise
+//! kept, each bit has exactly one holder, so claims are added and dropped per change and a
+//! conflict check costs the same however many mdevs exist.
+
+use kernel::{
+    device::Device,
+    fmt,
+    prelude::*,
+    sync::aref::ARef, //
+};
+
+use crate::{
+    ap_bus::{
+        ApPermsGuard,
+        Apqn,
+        HostConfig, //
+    },
+    model::{
+        format::Uuid,
+        guest_view::{
+            guest_view,
+            UsableQueues, //
+        },
+        mask::ApMask,
+        matrix::Matrix,
+    },
+};
+
+// The kernel's formatting macros take `kernel::fmt::Display`; the model, compiled on the
+// host too, implements `core::fmt::Display`.
+impl fmt::Display for Uuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        core::fmt::Display::fmt(self, f)
+    }
+}
+
+/// At most this many queues are named in one refusal; the rest are counted.
+const MAX_LOGGED_APQNS: usize = 16;
+
+/// State guarded by the guests lock. The VFIO attach adds each guest's KVM here.
+pub(crate) struct Guests {}
+
+impl Guests {
+    /// Nothing attached.
+    pub(crate) const fn new() -> Self {
+        Self {}
+    }
+}
+
+/// Index of an mdev in [`Mdevs`], stable for the mdev's life.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct MdevId(usize);
+
+/// One mdev's configuration.
+pub(crate) struct MdevState {
+    uuid: Uuid,
+    dev: ARef<Device>,
+    /// What root assigned.
+    assigned: Matrix,
+    /// What its guest may see: always `guest_view(assigned, host, usable)`.
+    guest: Matrix,
+}
+
+impl MdevState {
+    /// The assigned adapters, domains and control domains.
+    pub(crate) fn assigned(&self) -> &Matrix {
+        &self.assigned
+    }
+
+    /// The guest's view.
+    pub(crate) fn guest(&self) -> &Matrix {
+        &self.guest
+    }
+}
+
+/// An edit of an mdev's matrix, as one sysfs write asks for it.
+#[derive(Clone, Copy)]
+pub(crate) enum Change {
+    /// `assign_adapter`
+    AssignAdapter(u64),
+    /// `unassign_adapter`
+    UnassignAdapter(u64),
+    /// `assign_domain`
+    AssignDomain(u64),
+    /// `unassign_domain`
+    UnassignDomain(u64),
+    /// `assign_control_domain`
+    AssignControlDomain(u64),
+    /// `unassign_control_domain`
+    UnassignControlDomain(u64),
+    /// `ap_config`: the whole matrix at once.
+    Replace(Matrix),
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (what, id) = match *self {
+            Change::AssignAdapter(id) => ("assign_adapter", id),
+            Change::UnassignAdapter(id) => ("unassign_adapter", id),
+            Change::AssignDomain(id) => ("assign_domain", id),
+            Change::UnassignDomain(id) => ("unassign_domain", id),
+            Change::AssignControlDomain(id) => ("assign_control_domain", id),
+            Change::UnassignControlDomain(id) => ("unassign_control_domain", id),
+            Change::Replace(_) => return f.write_str("ap_config"),
+        };
+        write!(f, "{what} {id:#x}")
+    }
+}
+
+/// Everything the mdevs lock guards.
+pub(crate) struct Mdevs {
+    slots: KVec<Option<MdevState>>,
+    /// Per adapter, the domains whose queue some mdev holds (each by exactly one).
+    claimed: [ApMask; 256],
+    /// Per adapter, the domains whose queue is bound to this driver and may reach a guest.
+    usable: UsableQueues,
+    /// The host's AP configuration; `None` without the QCI facility.
+    host: Option<HostConfig>,
+}
+
+/// `Some(id)` if `value` is at most `max`.
+fn in_range(value: u64, max: u8) -> Option<u8> {
+    u8::try_from(value).ok().filter(|id| *id <= max)
+}
+
+impl Mdevs {
+    /// No mdevs, no queues.
+    pub(crate) const fn new() -> Self {
+        Self {
+            slots: KVec::new(),
+            claimed: [ApMask::new(); 256],
+            usable: [ApMask::new(); 256],
+            host: None,
+        }
+    }
+
+    /// Highest adapter and domain IDs: the machine's, or 63 and 15 without QCI.
+    fn max_ids(&self) -> (u8, u8) {
+        self.host.map_or((63, 15), |h| (h.max_apid, h.max_apqi))
+    }
+
+    /// The configured adapters and domains; nothing without QCI, so nothing reaches a guest.
+    fn host_masks(&self) -> Matrix {
+        self.host.map(|h| h.masks).unwrap_or_default()
+    }
+
+    /// Records the host's AP configuration and updates every guest view.
+    pub(crate) fn set_host(&mut self, host: Option<HostConfig>) {
+        self.host = host;
+        self.refresh_all();
+    }
+
+    fn refresh_all(&mut self) {
+        let host = self.host_masks();
+        for state in self.slots.iter_mut().flatten() {
+            state.guest = guest_view(&state.assigned, &host, &self.usable);
+        }
+    }
+
+    /// Adds a new, empty mdev.
+    pub(crate) fn add(&mut self, uuid: Uuid, dev: ARef<Device>) -> Result<MdevId> {
+        let state = MdevState {
+            uuid,
+            dev,
+            assigned: Matrix::default(),
+            guest: Matrix::default(),
+        };
+        if let Some(i) = self.slots.iter().position(Option::is_none) {
+            if let Some(slot) = self.slots.get_mut(i) {
+                *slot = Some(state);
+                return Ok(MdevId(i));
+            }
+        }
+        self.slots.push(Some(state), GFP_KERNEL)?;
+        Ok(MdevId(self.slots.len() - 1))
+    }
+
+    /// Removes an mdev and releases its queues.
+    pub(crate) fn remove(&mut self, id: MdevId) {
+        if let Some(state) = self.slots.get_mut(id.0).and_then(Option::take) {
+            for apid in &state.assigned.apm {
+                if let Some(c) = self.claimed.get_mut(usize::from(apid)) {
+                    *c = c.and_not(&state.assigned.aqm);
+                }
+            }
+        }
+    }
+
+    /// The state of mdev `id`.
+    pub(crate) fn get(&self, id: MdevId) -> Option<&MdevState> {
+        self.slots.get(id.0).and_then(Option::as_ref)
+    }
+
+    /// The mdev holding `apqn`, if any.
+    fn holder(&self, apqn: Apqn) -> Option<(MdevId, &MdevState)> {
+        self.slots.iter().enumerate().find_map(|(i, s)| {
+            s.as_ref()
+                .filter(|s| s.assigned.apm.test(apqn.apid) && s.assigned.aqm.test(apqn.apqi))
+                .map(|s| (MdevId(i), s))
+        })
+    }
+
+    /// Applies `change` to mdev `id`, or refuses it and changes nothing.
+    ///
+    /// Assignments need `perms` (`ap_attr_mutex` held) to check the host's reservations.
+    pub(crate) fn change(
+        &mut self,
+        id: MdevId,
+        change: Change,
+        perms: Option<&ApPermsGuard>,
+    ) -> Result {
+        let (max_apid, max_apqi) = self.max_ids();
+        let state = self.get(id).ok_or(ENODEV)?;
+        let dev = state.dev.clone();
+        let current = state.assigned;
+        let mut next = current;
+        let out_of_range = |kind: &str, max: u8| {
+            dev_warn!(
+                dev,
+                "{change} refused: {kind} ID out of range (this host's highest is {max:#x})\n"
+            );
+            ENODEV
+        };
+        match change {
+            Change::AssignAdapter(v) => next.apm.set(in_range(v, max_apid).ok_or_else(|| out_of_range("adapter", max_apid))?),
+            Change::UnassignAdapter(v) => next.apm.clear(in_range(v, max_apid).ok_or_else(|| out_of_range("adapter", max_apid))?),
+            Change::AssignDomain(v) => next.aqm.set(in_range(v, max_apqi).ok_or_else(|| out_of_range("domain", max_apqi))?),
+            Change::UnassignDomain(v) => next.aqm.clear(in_range(v, max_apqi).ok_or_else(|| out_of_range("domain", max_apqi))?),
+            Change::AssignControlDomain(v) => next.adm.set(in_range(v, max_apqi).ok_or_else(|| out_of_range("control domain", max_apqi))?),
+            Change::UnassignControlDomain(v) => next.adm.clear(in_range(v, max_apqi).ok_or_else(|| out_of_range("control domain", max_apqi))?),
+            Change::Replace(m) => next = m,
+        }
+        if next == current {
+            return Ok(());
+        }
+
+        // Queues the change adds, per adapter.
+        let added = |apid: u8| -> ApMask {
+            if current.apm.test(apid) {
+                next.aqm.and_not(&current.aqm)
+            } else {
+                next.aqm
+            }
+        };
+
+        if let Some(perms) = perms {
+            self.check_host_reservations(&dev, change, &next, &added, perms)?;
+        }
+        self.check_sharing(id, &dev, change, &next, &added)?;
+
+        // `ap_config` checks the range after the ownership rules, as the C driver does.
+        if let Change::Replace(m) = change {
+            if !m.apm.is_within(max_apid) {
+                return Err(out_of_range("adapter", max_apid));
+            }
+            if !m.aqm.is_within(max_apqi) || !m.adm.is_within(max_apqi) {
+                return Err(out_of_range("domain", max_apqi));
+            }
+        }
+
+        for apid in &current.apm {
+            if let Some(c) = self.claimed.get_mut(usize::from(apid)) {
+                *c = c.and_not(&current.aqm);
+            }
+        }
+        for apid in &next.apm {
+            if let Some(c) = self.claimed.get_mut(usize::from(apid)) {
+                *c = c.or(&next.aqm);
+            }
+        }
+        let host = self.host_masks();
+        let guest = guest_view(&next, &host, &self.usable);
+        if let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) {
+            state.assigned = next;
+            state.guest = guest;
+        }
+        Ok(())
+    }
+
+    fn check_host_reservations(
+        &self,
+        dev: &Device,
+        change: Change,
+        next: &Matrix,
+        added: &impl Fn(u8) -> ApMask,
+        perms: &ApPermsGuard,
+    ) -> Result {
+        let mut refused = 0usize;
+        for apid in &next.apm {
+            for apqi in &added(apid) {
+                let apqn = Apqn { apid, apqi };
+                if perms.owned_by_host(apqn) {
+                    if refused < MAX_LOGGED_APQNS {
+                        dev_warn!(
+                            dev,
+                            "{change} refused: queue {apid:02x}.{apqi:04x} is reserved for the host's crypto drivers (clear it from /sys/bus/ap/apmask or aqmask first)\n"
+                        );
+                    }
+                    refused += 1;
+                }
+            }
+        }
+        if refused > MAX_LOGGED_APQNS {
+            dev_warn!(dev, "{change} refused: {refused} host-reserved queues in all\n");
+        }
+        if refused > 0 {
+            return Err(EADDRNOTAVAIL);
+        }
+        Ok(())
+    }
+
+    fn check_sharing(
+        &self,
+        id: MdevId,
+        dev: &Device,
+        change: Change,
+        next: &Matrix,
+        added: &impl Fn(u8) -> ApMask,
+    ) -> Result {
+        let mut shared = 0usize;
+        for apid in &next.apm {
+            let taken = self.claimed.get(usize::from(apid)).copied().unwrap_or_default();
+            for apqi in &added(apid).and(&taken) {
+                let apqn = Apqn { apid, apqi };
+                let Some((holder_id, holder)) = self.holder(apqn) else {
+                    continue;
+                };
+                if holder_id == id {
+                    continue;
+                }
+                if shared < MAX_LOGGED_APQNS {
+                    dev_warn!(
+                        dev,
+                        "Userspace may not assign queue {apid:02x}.{apqi:04x} to mdev: already assigned to {}\n",
+                        holder.uuid
+                    );
+                }
+                shared += 1;
+            }
+        }
+        if shared > MAX_LOGGED_APQNS {
+            dev_warn!(dev, "{change} refused: {shared} queues held by other mdevs in all\n");
+        }
+        if shared > 0 {
+            return Err(EADDRINUSE);
+        }
+        Ok(())
+    }
+
+    /// Would reserving `apm` x `aqm` for the host take queues an mdev holds? Names each one.
+    pub(crate) fn in_use(&self, apm: &ApMask, aqm: &ApMask) -> bool {
+        let mut found = 0usize;
+        for apid in apm {
+            let taken = self.claimed.get(usize::from(apid)).copied().unwrap_or_default();
+            for apqi in &taken.and(aqm) {
+                if let Some((_, holder)) = self.holder(Apqn { apid, apqi }) {
+                    if found < MAX_LOGGED_APQNS {
+                        dev_warn!(
+                            holder.dev,
+                            "Can not reserve queue {apid:02x}.{apqi:04x} for host driver: in use by mdev\n"
+                        );
+                    }
+                    found += 1;
+                }
+            }
+        }
+        if found > MAX_LOGGED_APQNS {
+            pr_warn!("host reservation refused: {found} queues are assigned to mdevs\n");
+        }
+        found > 0
+    }
+
+    /// A queue was bound to this driver: it may now reach its mdev's guest.
+    pub(crate) fn bind_queue(&mut self, apqn: Apqn) {
+        if let Some(u) = self.usable.get_mut(usize::from(apqn.apid)) {
+            u.set(apqn.apqi);
+        }
+        self.refresh_holder(apqn);
+    }
+
+    /// A queue is leaving this driver: withdraw it from its mdev's guest.
+    pub(crate) fn unbind_queue(&mut self, apqn: Apqn) {
+        if let Some(u) = self.usable.get_mut(usize::from(apqn.apid)) {
+            u.clear(apqn.apqi);
+        }
+        self.refresh_holder(apqn);
+    }
+
+    fn refresh_holder(&mut self, apqn: Apqn) {
+        let Some((id, _)) = self.holder(apqn) else {
+            return;
+        };
+        let host = self.host_masks();
+        let usable = &self.usable;
+        if let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) {
+            state.guest = guest_view(&state.assigned, &host, usable);
+        }
+    }
+
+    /// The queue's `status` attribute text.
+    pub(crate) fn queue_status(&self, apqn: Apqn) -> &'static str {
+        // "in use" needs an attached guest: that comes with the VFIO attach.
+        match self.holder(apqn) {
+            Some(_) => "assigned",
+            None => "unassigned",
+        }
+    }
+}
