@@ -242,7 +242,10 @@ unsafe impl<T: ApDriver> Sync for DriverRegistration<T> {}
 
 impl<T: ApDriver> DriverRegistration<T> {
     /// Registers the queue driver `name`; already present queues are probed at once.
-    pub(crate) fn new(name: &'static CStr, module: &'static ThisModule) -> impl PinInit<Self, Error> {
+    pub(crate) fn new(
+        name: &'static CStr,
+        module: &'static ThisModule,
+    ) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             drv <- Opaque::try_ffi_init(move |slot: *mut sys::ap_driver| {
                 // SAFETY: `slot` is valid for writes and pinned for the object's lifetime.
@@ -269,13 +272,21 @@ impl<T: ApDriver> DriverRegistration<T> {
         })
     }
 
+    /// `ap_driver::probe`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the AP bus with a live queue device being bound to this driver.
     unsafe extern "C" fn probe_callback(apdev: *mut sys::ap_device) -> c_int {
         // SAFETY: The bus only binds `ap_queue` devices to us (the ID table names queue
         // types), alive for the duration of probe.
         let queue = unsafe { ApQueue::from_device(&raw mut (*apdev).device) };
         // SAFETY: The device is live; the group is static.
         let ret = unsafe {
-            sys::sysfs_create_groups(&raw mut (*queue.raw_device()).kobj, T::QUEUE_GROUPS.as_raw())
+            sys::sysfs_create_groups(
+                &raw mut (*queue.raw_device()).kobj,
+                T::QUEUE_GROUPS.as_raw(),
+            )
         };
         if ret != 0 {
             return ret;
@@ -295,16 +306,29 @@ impl<T: ApDriver> DriverRegistration<T> {
         }
     }
 
+    /// `ap_driver::remove`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the AP bus with a live queue device bound to this driver.
     unsafe extern "C" fn remove_callback(apdev: *mut sys::ap_device) {
         // SAFETY: As in `probe_callback`, for the duration of remove.
         let queue = unsafe { ApQueue::from_device(&raw mut (*apdev).device) };
         // SAFETY: Created in `probe_callback`; removing waits for running callbacks.
         unsafe {
-            sys::sysfs_remove_groups(&raw mut (*queue.raw_device()).kobj, T::QUEUE_GROUPS.as_raw())
+            sys::sysfs_remove_groups(
+                &raw mut (*queue.raw_device()).kobj,
+                T::QUEUE_GROUPS.as_raw(),
+            )
         };
         T::remove(queue);
     }
 
+    /// `ap_driver::in_use`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the AP bus, `ap_attr_mutex` held, with two 256-bit bitmaps.
     unsafe extern "C" fn in_use_callback(apm: *mut c_ulong, aqm: *mut c_ulong) -> c_int {
         // SAFETY: The AP bus passes two 256-bit bitmaps (4 longs each, MSB-0 numbering, the
         // layout of `ApMask`).
@@ -332,6 +356,11 @@ impl<T: ApDriver> DriverRegistration<T> {
         }
     }
 
+    /// `ap_driver::on_config_changed`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the AP bus with two valid configurations.
     unsafe extern "C" fn config_changed_callback(
         new: *mut sys::ap_config_info,
         old: *mut sys::ap_config_info,
@@ -341,6 +370,11 @@ impl<T: ApDriver> DriverRegistration<T> {
         T::on_config_changed(&new, &old);
     }
 
+    /// `ap_driver::on_scan_complete`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the AP bus with two valid configurations.
     unsafe extern "C" fn scan_complete_callback(
         new: *mut sys::ap_config_info,
         old: *mut sys::ap_config_info,

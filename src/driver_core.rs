@@ -166,6 +166,11 @@ impl BusDevice {
         self.dev.as_ptr()
     }
 
+    /// `device::release` of devices made by [`BusDevice::register`].
+    ///
+    /// # Safety
+    ///
+    /// Called by the driver core, once, when the last reference to such a device goes.
     unsafe extern "C" fn release(dev: *mut sys::device) {
         // SAFETY: `BusDevice::register` allocated every device with this release function as
         // a `KBox<Opaque<sys::device>>`, and the driver core calls it once, last.

@@ -14,15 +14,15 @@ use kernel::{
 };
 
 use crate::{
+    ap_bus::{
+        self,
+        HostConfig, //
+    },
     driver_core::{
         BusDevice,
         BusDriverRegistration,
         BusRegistration,
         RootDevice, //
-    },
-    ap_bus::{
-        self,
-        HostConfig, //
     },
     locks::{
         self,
@@ -57,7 +57,7 @@ impl AttributeOps for Features {
     type Owner = Stateless;
     const READABLE: bool = true;
 
-    fn show(_: &(), out: &mut Formatter<'_>) -> Result {
+    fn show((): &(), out: &mut Formatter<'_>) -> Result {
         // Grows as the driver does; the C driver of Linux 7.3 prints
         // "guest_matrix hotplug ap_config". Tools look for single words in this list.
         let mut sep = "";

@@ -87,8 +87,13 @@ type Owner = MdevAttributes<MatrixMdevDriver>;
 
 /// The errno for a parse failure, with a log line naming the attribute.
 fn parse_error(mdev: &MatrixMdev, attr: &str, input: &[u8], e: ParseError) -> Error {
-    let shown = core::str::from_utf8(input).unwrap_or("<not text>").trim_end();
-    dev_warn!(mdev.dev, "{attr}: '{shown}' refused: not a valid ID or mask\n");
+    let shown = core::str::from_utf8(input)
+        .unwrap_or("<not text>")
+        .trim_end();
+    dev_warn!(
+        mdev.dev,
+        "{attr}: '{shown}' refused: not a valid ID or mask\n"
+    );
     match e {
         ParseError::Invalid => EINVAL,
         ParseError::Range => ERANGE,
@@ -147,10 +152,30 @@ macro_rules! id_attribute {
     };
 }
 
-id_attribute!(AssignAdapter, ASSIGN_ADAPTER, "assign_adapter", Change::AssignAdapter);
-id_attribute!(UnassignAdapter, UNASSIGN_ADAPTER, "unassign_adapter", Change::UnassignAdapter);
-id_attribute!(AssignDomain, ASSIGN_DOMAIN, "assign_domain", Change::AssignDomain);
-id_attribute!(UnassignDomain, UNASSIGN_DOMAIN, "unassign_domain", Change::UnassignDomain);
+id_attribute!(
+    AssignAdapter,
+    ASSIGN_ADAPTER,
+    "assign_adapter",
+    Change::AssignAdapter
+);
+id_attribute!(
+    UnassignAdapter,
+    UNASSIGN_ADAPTER,
+    "unassign_adapter",
+    Change::UnassignAdapter
+);
+id_attribute!(
+    AssignDomain,
+    ASSIGN_DOMAIN,
+    "assign_domain",
+    Change::AssignDomain
+);
+id_attribute!(
+    UnassignDomain,
+    UNASSIGN_DOMAIN,
+    "unassign_domain",
+    Change::UnassignDomain
+);
 id_attribute!(
     AssignControlDomain,
     ASSIGN_CONTROL_DOMAIN,

@@ -132,19 +132,31 @@ impl<T: MdevDriver> DriverRegistration<T> {
         self.drv.get()
     }
 
+    /// `mdev_driver::probe`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the mdev core with a live mdev being bound to this driver.
     unsafe extern "C" fn probe_callback(mdev: *mut sys::mdev_device) -> c_int {
         // SAFETY: The mdev core passes a live mdev for the duration of probe.
         let mdev = unsafe { Mdev::from_raw(mdev) };
         match T::probe(mdev) {
             Ok(data) => {
                 // SAFETY: The device is live; its drvdata is ours while it is bound to us.
-                unsafe { sys::dev_set_drvdata(mdev.raw_device(), Arc::into_raw(data).cast_mut().cast()) };
+                unsafe {
+                    sys::dev_set_drvdata(mdev.raw_device(), Arc::into_raw(data).cast_mut().cast())
+                };
                 0
             }
             Err(e) => e.to_errno(),
         }
     }
 
+    /// `mdev_driver::remove`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the mdev core with a live mdev bound to this driver, after `probe_callback` succeeded for it.
     unsafe extern "C" fn remove_callback(mdev: *mut sys::mdev_device) {
         // SAFETY: The mdev core passes a live mdev for the duration of remove.
         let mdev = unsafe { Mdev::from_raw(mdev) };

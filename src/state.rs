@@ -229,12 +229,24 @@ impl Mdevs {
             ENODEV
         };
         match change {
-            Change::AssignAdapter(v) => next.apm.set(in_range(v, max_apid).ok_or_else(|| out_of_range("adapter", max_apid))?),
-            Change::UnassignAdapter(v) => next.apm.clear(in_range(v, max_apid).ok_or_else(|| out_of_range("adapter", max_apid))?),
-            Change::AssignDomain(v) => next.aqm.set(in_range(v, max_apqi).ok_or_else(|| out_of_range("domain", max_apqi))?),
-            Change::UnassignDomain(v) => next.aqm.clear(in_range(v, max_apqi).ok_or_else(|| out_of_range("domain", max_apqi))?),
-            Change::AssignControlDomain(v) => next.adm.set(in_range(v, max_apqi).ok_or_else(|| out_of_range("control domain", max_apqi))?),
-            Change::UnassignControlDomain(v) => next.adm.clear(in_range(v, max_apqi).ok_or_else(|| out_of_range("control domain", max_apqi))?),
+            Change::AssignAdapter(v) => next
+                .apm
+                .set(in_range(v, max_apid).ok_or_else(|| out_of_range("adapter", max_apid))?),
+            Change::UnassignAdapter(v) => next
+                .apm
+                .clear(in_range(v, max_apid).ok_or_else(|| out_of_range("adapter", max_apid))?),
+            Change::AssignDomain(v) => next
+                .aqm
+                .set(in_range(v, max_apqi).ok_or_else(|| out_of_range("domain", max_apqi))?),
+            Change::UnassignDomain(v) => next
+                .aqm
+                .clear(in_range(v, max_apqi).ok_or_else(|| out_of_range("domain", max_apqi))?),
+            Change::AssignControlDomain(v) => next.adm.set(
+                in_range(v, max_apqi).ok_or_else(|| out_of_range("control domain", max_apqi))?,
+            ),
+            Change::UnassignControlDomain(v) => next.adm.clear(
+                in_range(v, max_apqi).ok_or_else(|| out_of_range("control domain", max_apqi))?,
+            ),
             Change::Replace(m) => next = m,
         }
         if next == current {
@@ -308,7 +320,10 @@ impl Mdevs {
             }
         }
         if refused > MAX_LOGGED_APQNS {
-            dev_warn!(dev, "{change} refused: {refused} host-reserved queues in all\n");
+            dev_warn!(
+                dev,
+                "{change} refused: {refused} host-reserved queues in all\n"
+            );
         }
         if refused > 0 {
             return Err(EADDRNOTAVAIL);
@@ -326,7 +341,11 @@ impl Mdevs {
     ) -> Result {
         let mut shared = 0usize;
         for apid in &next.apm {
-            let taken = self.claimed.get(usize::from(apid)).copied().unwrap_or_default();
+            let taken = self
+                .claimed
+                .get(usize::from(apid))
+                .copied()
+                .unwrap_or_default();
             for apqi in &added(apid).and(&taken) {
                 let apqn = Apqn { apid, apqi };
                 let Some((holder_id, holder)) = self.holder(apqn) else {
@@ -346,7 +365,10 @@ impl Mdevs {
             }
         }
         if shared > MAX_LOGGED_APQNS {
-            dev_warn!(dev, "{change} refused: {shared} queues held by other mdevs in all\n");
+            dev_warn!(
+                dev,
+                "{change} refused: {shared} queues held by other mdevs in all\n"
+            );
         }
         if shared > 0 {
             return Err(EADDRINUSE);
@@ -358,7 +380,11 @@ impl Mdevs {
     pub(crate) fn in_use(&self, apm: &ApMask, aqm: &ApMask) -> bool {
         let mut found = 0usize;
         for apid in apm {
-            let taken = self.claimed.get(usize::from(apid)).copied().unwrap_or_default();
+            let taken = self
+                .claimed
+                .get(usize::from(apid))
+                .copied()
+                .unwrap_or_default();
             for apqi in &taken.and(aqm) {
                 if let Some((_, holder)) = self.holder(Apqn { apid, apqi }) {
                     if found < MAX_LOGGED_APQNS {

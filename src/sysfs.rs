@@ -121,6 +121,11 @@ impl<A: AttributeOps> Attribute<A> {
         self.0.get().cast()
     }
 
+    /// `device_attribute::show`.
+    ///
+    /// # Safety
+    ///
+    /// Called by sysfs with a device carrying this attribute and a page-sized buffer.
     unsafe extern "C" fn show(
         dev: *mut sys::device,
         _attr: *mut sys::device_attribute,
@@ -137,6 +142,11 @@ impl<A: AttributeOps> Attribute<A> {
         }
     }
 
+    /// `device_attribute::store`.
+    ///
+    /// # Safety
+    ///
+    /// Called by sysfs with a device carrying this attribute and `count` readable bytes.
     unsafe extern "C" fn store(
         dev: *mut sys::device,
         _attr: *mut sys::device_attribute,

@@ -14,11 +14,11 @@
 mod ap_bus;
 mod driver_core;
 mod locks;
-mod mdev;
 #[deny(unsafe_code)]
 mod matrix_dev;
 #[deny(unsafe_code)]
 mod matrix_mdev;
+mod mdev;
 #[deny(unsafe_code)]
 #[allow(dead_code, reason = "some helpers serve host tests and later features")]
 mod model;

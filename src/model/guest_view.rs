@@ -64,14 +64,22 @@ mod tests {
 
     #[test]
     fn all_bound_passes_everything() {
-        let assigned = Matrix { apm: mask(&[1, 2]), aqm: mask(&[4, 5]), adm: mask(&[7]) };
+        let assigned = Matrix {
+            apm: mask(&[1, 2]),
+            aqm: mask(&[4, 5]),
+            adm: mask(&[7]),
+        };
         let u = usable(&[(1, 4), (1, 5), (2, 4), (2, 5)]);
         assert_eq!(guest_view(&assigned, &host(), &u), assigned);
     }
 
     #[test]
     fn one_missing_queue_withholds_its_adapter_only() {
-        let assigned = Matrix { apm: mask(&[1, 2]), aqm: mask(&[4, 5]), adm: ApMask::new() };
+        let assigned = Matrix {
+            apm: mask(&[1, 2]),
+            aqm: mask(&[4, 5]),
+            adm: ApMask::new(),
+        };
         let u = usable(&[(1, 4), (1, 5), (2, 4)]);
         let view = guest_view(&assigned, &host(), &u);
         assert_eq!(view.apm, mask(&[1]));
@@ -80,7 +88,11 @@ mod tests {
 
     #[test]
     fn ids_outside_the_host_configuration_are_masked() {
-        let assigned = Matrix { apm: mask(&[1, 9]), aqm: mask(&[4, 200]), adm: mask(&[4, 200]) };
+        let assigned = Matrix {
+            apm: mask(&[1, 9]),
+            aqm: mask(&[4, 200]),
+            adm: mask(&[4, 200]),
+        };
         let u = usable(&[(1, 4)]);
         let view = guest_view(&assigned, &host(), &u);
         assert_eq!(view.apm, mask(&[1]));
@@ -90,7 +102,11 @@ mod tests {
 
     #[test]
     fn adapter_without_domains_stays() {
-        let assigned = Matrix { apm: mask(&[2]), aqm: ApMask::new(), adm: ApMask::new() };
+        let assigned = Matrix {
+            apm: mask(&[2]),
+            aqm: ApMask::new(),
+            adm: ApMask::new(),
+        };
         let view = guest_view(&assigned, &host(), &usable(&[]));
         assert_eq!(view.apm, mask(&[2]));
         assert!(view.aqm.is_empty());
@@ -99,9 +115,17 @@ mod tests {
     #[test]
     fn unassigning_the_missing_domain_brings_the_adapter_back() {
         let u = usable(&[(1, 4)]);
-        let before = Matrix { apm: mask(&[1]), aqm: mask(&[4, 5]), adm: ApMask::new() };
+        let before = Matrix {
+            apm: mask(&[1]),
+            aqm: mask(&[4, 5]),
+            adm: ApMask::new(),
+        };
         assert!(guest_view(&before, &host(), &u).apm.is_empty());
-        let after = Matrix { apm: mask(&[1]), aqm: mask(&[4]), adm: ApMask::new() };
+        let after = Matrix {
+            apm: mask(&[1]),
+            aqm: mask(&[4]),
+            adm: ApMask::new(),
+        };
         assert_eq!(guest_view(&after, &host(), &u).apm, mask(&[1]));
     }
 }
