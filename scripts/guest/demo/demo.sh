@@ -14,7 +14,13 @@ DOMAINS="0x0004 0x00ab"
 
 step=0
 say() { step=$((step + 1)); printf '\n[%d] %s\n' "$step" "$*"; }
-run() { printf '    # %s\n' "$*"; sh -c "$*" 2>&1 | sed 's/^/    /'; }
+# run CMD: show it, its output, and what the kernel logged meanwhile (refusals say why there).
+run() {
+	printf '    # %s\n' "$*"
+	n=$(dmesg | wc -l)
+	sh -c "$*" 2>&1 | sed 's/^/    /'
+	dmesg | tail -n +$((n + 1)) | sed 's/^\[[^]]*\] /    kernel: /'
+}
 not_yet() { printf '    not available yet: %s\n' "$*"; }
 
 say "Load the module (modprobe finds vfio_ap.ko; its dependencies come with it)"

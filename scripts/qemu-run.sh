@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Boot the s390x test kernel under qemu-system-s390x with the module and run tests in it.
+#
+#   scripts/qemu-run.sh [options]
+#     --module PATH      module under test (default: ./vfio_ap.ko); installed as the guest's
+#                        vfio_ap, the in-tree C module goes to /opt/reference/vfio_ap.ko
+#     --tests DIR        a test directory (repeatable); the first one replaces the default
+#                        tests/selftests
+#     --append ARGS      extra kernel command line
+#     --timeout SECS     whole-run limit (default 900)
+#     --test-timeout S   per-test limit inside the guest (default 120)
+#     --out DIR          where console.log, results.txt and the initramfs go
+#     --shell            interactive shell on the console instead of tests
+#
+#   VFIO_AP_EXTRA_TESTS=dir1:dir2  more test directories, from anywhere, run after the rest
+#   VERBOSE=1                      show the console while the tests run
+#
+# Exit status: 0 only if every test passed (skips allowed), the guest finished, and the
+# kernel console is free of warnings, BUGs, lockdep and other reports.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+REPO=$(cd "$here/.." && pwd)
+
+module=$REPO/vfio_ap.ko
+tests=()
+append=""
+timeout=900
+test_timeout=120
+out=""
+shell=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--module) module=$2; shift 2 ;;
+	--tests) tests+=("$(cd "$2" && pwd)"); shift 2 ;;
+	--append) append="$append $2"; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--test-timeout) test_timeout=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--shell) shell=1; shift ;;
+	*) die "unknown option $1 (see the top of $0)" ;;
+	esac
+done
+[ ${#tests[@]} -gt 0 ] || tests=("$REPO/tests/selftests")
+if [ -n "${VFIO_AP_EXTRA_TESTS:-}" ]; then
+	IFS=: read -r -a extra <<<"$VFIO_AP_EXTRA_TESTS"
+	for d in "${extra[@]}"; do
+		[ -d "$d" ] || die "VFIO_AP_EXTRA_TESTS: $d is not a directory"
+		tests+=("$(cd "$d" && pwd)")
+	done
+fi
+[ -n "$out" ] || out=$(mktemp -d "${TMPDIR:-/tmp}/vfio-ap-run.XXXXXX")
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+entry=$("$here/kernel.sh" dir)
+rel=$(cat "$entry/kernelrelease")
+# Boot arguments the test kernel wants (e.g. the AP simulator's configuration), if any.
+[ -f "$REPO/tests/kernel/cmdline" ] && append="$(grep -v '^#' "$REPO/tests/kernel/cmdline" | tr '\n' ' ') $append"
+
+build_initramfs() {
+	local root=$out/root mods
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,opt/reference,tests}
+	install -m 0755 "$GUEST_DIR/busybox" "$root/bin/busybox"
+	install -m 0755 "$REPO/scripts/guest/init" "$root/init"
+	mods=$root/lib/modules/$rel
+	mkdir -p "$root/lib/modules"
+	cp -a "$entry/modroot/lib/modules/$rel" "$mods"
+	rm -f "$mods/build" "$mods/source"
+	# Two modules cannot share the name vfio_ap in one depmod tree: the in-tree C driver is
+	# kept aside as the reference, so `modprobe vfio_ap` loads the module under test.
+	if [ -f "$mods/kernel/drivers/s390/crypto/vfio_ap.ko" ]; then
+		mv "$mods/kernel/drivers/s390/crypto/vfio_ap.ko" "$root/opt/reference/vfio_ap.ko"
+	fi
+	if [ -f "$module" ]; then
+		install -D -m 0644 "$module" "$mods/extra/vfio_ap.ko"
+	else
+		info "module under test not found: $module; booting without it"
+	fi
+	depmod -b "$root" "$rel"
+	cp -a "$REPO/tests/lib" "$root/tests/lib"
+	local i=0 d
+	for d in "${tests[@]}"; do
+		i=$((i + 1))
+		cp -a "$d" "$root/tests/$(printf %02d "$i")-$(basename "$d")"
+	done
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet | gzip -1) >"$out/initrd.gz"
+}
+
+run_step "initramfs for kernel $rel" build_initramfs
+
+qemu=(qemu-system-s390x -M s390-ccw-virtio -cpu max -m 1024 -smp 2 -nographic -no-reboot
+	-kernel "$entry/build/arch/s390/boot/bzImage" -initrd "$out/initrd.gz")
+cmdline="console=ttysclp0 panic=-1 vfio_ap.test_timeout=$test_timeout $append"
+
+if [ $shell = 1 ]; then
+	exec "${qemu[@]}" -append "$cmdline vfio_ap.shell"
+fi
+
+rm -f "$out/results.txt"
+qemu+=(-device virtio-serial-ccw -chardev "file,id=results,path=$out/results.txt"
+	-device virtserialport,chardev=results,name=results -append "$cmdline")
+info "booting the guest (limit ${timeout}s); logs in $out"
+t0=$(date +%s)
+set +e
+if [ "${VERBOSE:-0}" = 1 ]; then
+	timeout "$timeout" "${qemu[@]}" </dev/null 2>&1 | tee "$out/console.log"
+	rc=${PIPESTATUS[0]}
+else
+	timeout "$timeout" "${qemu[@]}" </dev/null >"$out/console.log" 2>&1
+	rc=$?
+fi
+set -e
+info "guest ran $(( $(date +%s) - t0 ))s"
+[ $rc = 124 ] && info "the guest did not finish within ${timeout}s"
+python3 "$here/parse-results.py" "$out/results.txt" "$out/console.log"
