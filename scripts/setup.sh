@@ -88,6 +88,7 @@ step_kernel_source() {
 	apt_update
 	local tmp
 	tmp=$(mktemp -d)
+	chmod 755 "$tmp" # apt downloads as user _apt
 	(cd "$tmp" && apt-get download -qq "linux-source-$KVER_MAJOR") \
 		|| die "apt-get download linux-source-$KVER_MAJOR failed (trixie-backports source set up?)"
 	dpkg-deb -x "$tmp"/linux-source-*.deb "$tmp/x"
@@ -106,6 +107,7 @@ step_guest_userland() {
 	apt_update
 	local tmp
 	tmp=$(mktemp -d)
+	chmod 755 "$tmp" # apt downloads as user _apt
 	(cd "$tmp" && apt-get download -qq busybox-static:s390x) || die "apt-get download busybox-static:s390x failed"
 	dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/x"
 	mkdir -p "$GUEST_DIR"

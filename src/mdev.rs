@@ -57,10 +57,16 @@ impl Mdev {
         unsafe { Device::from_raw(self.raw_device()) }
     }
 
-    /// The mdev's UUID, as the 16 bytes of a `guid_t`.
+    /// The mdev's UUID, bytes in the order of its text form.
     pub(crate) fn uuid(&self) -> [u8; 16] {
         // SAFETY: By the type invariant the mdev is valid; the UUID is fixed at creation.
-        unsafe { (*self.0.get()).uuid.b }
+        let g = unsafe { (*self.0.get()).uuid.b };
+        // The mdev core keeps a `guid_t`, whose first three fields are little-endian (it
+        // prints them with `%pUl`); the text form has them big-endian.
+        [
+            g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13],
+            g[14], g[15],
+        ]
     }
 }
 
