@@ -22,6 +22,7 @@ use crate::{
         MdevDriver, //
     },
     model::{
+        claims::Edit,
         format::{
             write_ap_config,
             write_control_domains,
@@ -37,7 +38,6 @@ use crate::{
         },
     },
     state::{
-        Change,
         MdevId,
         MdevState, //
     },
@@ -101,17 +101,17 @@ fn parse_error(mdev: &MatrixMdev, attr: &str, input: &[u8], e: ParseError) -> Er
 }
 
 /// Parses an ID and applies one change through the full lock hierarchy.
-fn apply(mdev: &MatrixMdev, attr: &str, input: &[u8], change: fn(u64) -> Change) -> Result {
+fn apply(mdev: &MatrixMdev, attr: &str, input: &[u8], edit: fn(u64) -> Edit) -> Result {
     let id = parse_id(input).map_err(|e| parse_error(mdev, attr, input, e))?;
-    apply_change(mdev, change(id))
+    apply_change(mdev, edit(id))
 }
 
-fn apply_change(mdev: &MatrixMdev, change: Change) -> Result {
+fn apply_change(mdev: &MatrixMdev, edit: Edit) -> Result {
     let mut ctx = LockCtx::enter();
     let mut perms = ctx.perms();
     let mut guests = perms.guests();
     let (mut mdevs, perms) = guests.mdevs();
-    mdevs.change(mdev.id, change, perms)
+    mdevs.change(mdev.id, edit, perms)
 }
 
 /// Reads one mdev's state under the mdevs lock.
@@ -156,37 +156,37 @@ id_attribute!(
     AssignAdapter,
     ASSIGN_ADAPTER,
     "assign_adapter",
-    Change::AssignAdapter
+    Edit::AssignAdapter
 );
 id_attribute!(
     UnassignAdapter,
     UNASSIGN_ADAPTER,
     "unassign_adapter",
-    Change::UnassignAdapter
+    Edit::UnassignAdapter
 );
 id_attribute!(
     AssignDomain,
     ASSIGN_DOMAIN,
     "assign_domain",
-    Change::AssignDomain
+    Edit::AssignDomain
 );
 id_attribute!(
     UnassignDomain,
     UNASSIGN_DOMAIN,
     "unassign_domain",
-    Change::UnassignDomain
+    Edit::UnassignDomain
 );
 id_attribute!(
     AssignControlDomain,
     ASSIGN_CONTROL_DOMAIN,
     "assign_control_domain",
-    Change::AssignControlDomain
+    Edit::AssignControlDomain
 );
 id_attribute!(
     UnassignControlDomain,
     UNASSIGN_CONTROL_DOMAIN,
     "unassign_control_domain",
-    Change::UnassignControlDomain
+    Edit::UnassignControlDomain
 );
 
 /// `matrix`: the assigned queues, adapter-major.
@@ -250,7 +250,7 @@ impl AttributeOps for ApConfigAttr {
 
     fn store(mdev: &MatrixMdev, input: &[u8]) -> Result {
         let m = parse_ap_config(input).map_err(|e| parse_error(mdev, "ap_config", input, e))?;
-        apply_change(mdev, Change::Replace(m))
+        apply_change(mdev, Edit::Replace(m))
     }
 }
 

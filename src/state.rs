@@ -23,6 +23,12 @@ use crate::{
         HostConfig, //
     },
     model::{
+        claims::{
+            added_apqns,
+            Claims,
+            Edit,
+            OutOfRange, //
+        },
         format::Uuid,
         guest_view::{
             guest_view,
@@ -80,35 +86,16 @@ impl MdevState {
     }
 }
 
-/// An edit of an mdev's matrix, as one sysfs write asks for it.
-#[derive(Clone, Copy)]
-pub(crate) enum Change {
-    /// `assign_adapter`
-    AssignAdapter(u64),
-    /// `unassign_adapter`
-    UnassignAdapter(u64),
-    /// `assign_domain`
-    AssignDomain(u64),
-    /// `unassign_domain`
-    UnassignDomain(u64),
-    /// `assign_control_domain`
-    AssignControlDomain(u64),
-    /// `unassign_control_domain`
-    UnassignControlDomain(u64),
-    /// `ap_config`: the whole matrix at once.
-    Replace(Matrix),
-}
-
-impl fmt::Display for Change {
+impl fmt::Display for Edit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (what, id) = match *self {
-            Change::AssignAdapter(id) => ("assign_adapter", id),
-            Change::UnassignAdapter(id) => ("unassign_adapter", id),
-            Change::AssignDomain(id) => ("assign_domain", id),
-            Change::UnassignDomain(id) => ("unassign_domain", id),
-            Change::AssignControlDomain(id) => ("assign_control_domain", id),
-            Change::UnassignControlDomain(id) => ("unassign_control_domain", id),
-            Change::Replace(_) => return f.write_str("ap_config"),
+            Edit::AssignAdapter(id) => ("assign_adapter", id),
+            Edit::UnassignAdapter(id) => ("unassign_adapter", id),
+            Edit::AssignDomain(id) => ("assign_domain", id),
+            Edit::UnassignDomain(id) => ("unassign_domain", id),
+            Edit::AssignControlDomain(id) => ("assign_control_domain", id),
+            Edit::UnassignControlDomain(id) => ("unassign_control_domain", id),
+            Edit::Replace(_) => return f.write_str("ap_config"),
         };
         write!(f, "{what} {id:#x}")
     }
@@ -117,17 +104,12 @@ impl fmt::Display for Change {
 /// Everything the mdevs lock guards.
 pub(crate) struct Mdevs {
     slots: KVec<Option<MdevState>>,
-    /// Per adapter, the domains whose queue some mdev holds (each by exactly one).
-    claimed: [ApMask; 256],
+    /// The queues the mdevs hold (each by exactly one).
+    claims: Claims,
     /// Per adapter, the domains whose queue is bound to this driver and may reach a guest.
     usable: UsableQueues,
     /// The host's AP configuration; `None` without the QCI facility.
     host: Option<HostConfig>,
-}
-
-/// `Some(id)` if `value` is at most `max`.
-fn in_range(value: u64, max: u8) -> Option<u8> {
-    u8::try_from(value).ok().filter(|id| *id <= max)
 }
 
 impl Mdevs {
@@ -135,7 +117,7 @@ impl Mdevs {
     pub(crate) const fn new() -> Self {
         Self {
             slots: KVec::new(),
-            claimed: [ApMask::new(); 256],
+            claims: Claims::new(),
             usable: [ApMask::new(); 256],
             host: None,
         }
@@ -185,11 +167,7 @@ impl Mdevs {
     /// Removes an mdev and releases its queues.
     pub(crate) fn remove(&mut self, id: MdevId) {
         if let Some(state) = self.slots.get_mut(id.0).and_then(Option::take) {
-            for apid in &state.assigned.apm {
-                if let Some(c) = self.claimed.get_mut(usize::from(apid)) {
-                    *c = c.and_not(&state.assigned.aqm);
-                }
-            }
+            self.claims.update(&state.assigned, &Matrix::default());
         }
     }
 
@@ -207,88 +185,48 @@ impl Mdevs {
         })
     }
 
-    /// Applies `change` to mdev `id`, or refuses it and changes nothing.
+    /// Applies `edit` to mdev `id`, or refuses it and changes nothing.
     ///
     /// Assignments need `perms` (`ap_attr_mutex` held) to check the host's reservations.
+    /// Checks run in the C driver's order: range, host reservations, sharing; for
+    /// `ap_config` the range comes last.
     pub(crate) fn change(
         &mut self,
         id: MdevId,
-        change: Change,
+        edit: Edit,
         perms: Option<&ApPermsGuard>,
     ) -> Result {
         let (max_apid, max_apqi) = self.max_ids();
         let state = self.get(id).ok_or(ENODEV)?;
         let dev = state.dev.clone();
         let current = state.assigned;
-        let mut next = current;
-        let out_of_range = |kind: &str, max: u8| {
+        let out_of_range = |which: OutOfRange| {
+            let (kind, max) = match which {
+                OutOfRange::Adapter => ("adapter", max_apid),
+                OutOfRange::Domain => ("domain", max_apqi),
+            };
             dev_warn!(
                 dev,
-                "{change} refused: {kind} ID out of range (this host's highest is {max:#x})\n"
+                "{edit} refused: {kind} ID out of range (this host's highest is {max:#x})\n"
             );
             ENODEV
         };
-        match change {
-            Change::AssignAdapter(v) => next
-                .apm
-                .set(in_range(v, max_apid).ok_or_else(|| out_of_range("adapter", max_apid))?),
-            Change::UnassignAdapter(v) => next
-                .apm
-                .clear(in_range(v, max_apid).ok_or_else(|| out_of_range("adapter", max_apid))?),
-            Change::AssignDomain(v) => next
-                .aqm
-                .set(in_range(v, max_apqi).ok_or_else(|| out_of_range("domain", max_apqi))?),
-            Change::UnassignDomain(v) => next
-                .aqm
-                .clear(in_range(v, max_apqi).ok_or_else(|| out_of_range("domain", max_apqi))?),
-            Change::AssignControlDomain(v) => next.adm.set(
-                in_range(v, max_apqi).ok_or_else(|| out_of_range("control domain", max_apqi))?,
-            ),
-            Change::UnassignControlDomain(v) => next.adm.clear(
-                in_range(v, max_apqi).ok_or_else(|| out_of_range("control domain", max_apqi))?,
-            ),
-            Change::Replace(m) => next = m,
-        }
+        let next = edit
+            .apply(&current, max_apid, max_apqi)
+            .map_err(out_of_range)?;
         if next == current {
             return Ok(());
         }
-
-        // Queues the change adds, per adapter.
-        let added = |apid: u8| -> ApMask {
-            if current.apm.test(apid) {
-                next.aqm.and_not(&current.aqm)
-            } else {
-                next.aqm
-            }
-        };
-
         if let Some(perms) = perms {
-            self.check_host_reservations(&dev, change, &next, &added, perms)?;
+            self.check_host_reservations(&dev, edit, &current, &next, perms)?;
         }
-        self.check_sharing(id, &dev, change, &next, &added)?;
-
-        // `ap_config` checks the range after the ownership rules, as the C driver does.
-        if let Change::Replace(m) = change {
-            if !m.apm.is_within(max_apid) {
-                return Err(out_of_range("adapter", max_apid));
-            }
-            if !m.aqm.is_within(max_apqi) || !m.adm.is_within(max_apqi) {
-                return Err(out_of_range("domain", max_apqi));
-            }
+        self.check_sharing(&dev, edit, &current, &next)?;
+        if let Edit::Replace(_) = edit {
+            Edit::check_range(&next, max_apid, max_apqi).map_err(out_of_range)?;
         }
 
-        for apid in &current.apm {
-            if let Some(c) = self.claimed.get_mut(usize::from(apid)) {
-                *c = c.and_not(&current.aqm);
-            }
-        }
-        for apid in &next.apm {
-            if let Some(c) = self.claimed.get_mut(usize::from(apid)) {
-                *c = c.or(&next.aqm);
-            }
-        }
-        let host = self.host_masks();
-        let guest = guest_view(&next, &host, &self.usable);
+        self.claims.update(&current, &next);
+        let guest = guest_view(&next, &self.host_masks(), &self.usable);
         if let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) {
             state.assigned = next;
             state.guest = guest;
@@ -299,30 +237,27 @@ impl Mdevs {
     fn check_host_reservations(
         &self,
         dev: &Device,
-        change: Change,
+        edit: Edit,
+        current: &Matrix,
         next: &Matrix,
-        added: &impl Fn(u8) -> ApMask,
         perms: &ApPermsGuard,
     ) -> Result {
         let mut refused = 0usize;
-        for apid in &next.apm {
-            for apqi in &added(apid) {
-                let apqn = Apqn { apid, apqi };
-                if perms.owned_by_host(apqn) {
-                    if refused < MAX_LOGGED_APQNS {
-                        dev_warn!(
-                            dev,
-                            "{change} refused: queue {apid:02x}.{apqi:04x} is reserved for the host's crypto drivers (clear it from /sys/bus/ap/apmask or aqmask first)\n"
-                        );
-                    }
-                    refused += 1;
+        for (apid, apqi) in added_apqns(current, next) {
+            if perms.owned_by_host(Apqn { apid, apqi }) {
+                if refused < MAX_LOGGED_APQNS {
+                    dev_warn!(
+                        dev,
+                        "{edit} refused: queue {apid:02x}.{apqi:04x} is reserved for the host's crypto drivers (release it in /sys/bus/ap/apmask or aqmask first)\n"
+                    );
                 }
+                refused += 1;
             }
         }
         if refused > MAX_LOGGED_APQNS {
             dev_warn!(
                 dev,
-                "{change} refused: {refused} host-reserved queues in all\n"
+                "{edit} refused: {refused} host-reserved queues in all\n"
             );
         }
         if refused > 0 {
@@ -331,43 +266,24 @@ impl Mdevs {
         Ok(())
     }
 
-    fn check_sharing(
-        &self,
-        id: MdevId,
-        dev: &Device,
-        change: Change,
-        next: &Matrix,
-        added: &impl Fn(u8) -> ApMask,
-    ) -> Result {
+    fn check_sharing(&self, dev: &Device, edit: Edit, current: &Matrix, next: &Matrix) -> Result {
         let mut shared = 0usize;
-        for apid in &next.apm {
-            let taken = self
-                .claimed
-                .get(usize::from(apid))
-                .copied()
-                .unwrap_or_default();
-            for apqi in &added(apid).and(&taken) {
-                let apqn = Apqn { apid, apqi };
-                let Some((holder_id, holder)) = self.holder(apqn) else {
-                    continue;
-                };
-                if holder_id == id {
-                    continue;
-                }
-                if shared < MAX_LOGGED_APQNS {
+        for (apid, apqi) in self.claims.conflicts(current, next) {
+            if shared < MAX_LOGGED_APQNS {
+                if let Some((_, holder)) = self.holder(Apqn { apid, apqi }) {
                     dev_warn!(
                         dev,
                         "Userspace may not assign queue {apid:02x}.{apqi:04x} to mdev: already assigned to {}\n",
                         holder.uuid
                     );
                 }
-                shared += 1;
             }
+            shared += 1;
         }
         if shared > MAX_LOGGED_APQNS {
             dev_warn!(
                 dev,
-                "{change} refused: {shared} queues held by other mdevs in all\n"
+                "{edit} refused: {shared} queues held by other mdevs in all\n"
             );
         }
         if shared > 0 {
@@ -379,23 +295,16 @@ impl Mdevs {
     /// Would reserving `apm` x `aqm` for the host take queues an mdev holds? Names each one.
     pub(crate) fn in_use(&self, apm: &ApMask, aqm: &ApMask) -> bool {
         let mut found = 0usize;
-        for apid in apm {
-            let taken = self
-                .claimed
-                .get(usize::from(apid))
-                .copied()
-                .unwrap_or_default();
-            for apqi in &taken.and(aqm) {
+        for (apid, apqi) in self.claims.held_in(apm, aqm) {
+            if found < MAX_LOGGED_APQNS {
                 if let Some((_, holder)) = self.holder(Apqn { apid, apqi }) {
-                    if found < MAX_LOGGED_APQNS {
-                        dev_warn!(
-                            holder.dev,
-                            "Can not reserve queue {apid:02x}.{apqi:04x} for host driver: in use by mdev\n"
-                        );
-                    }
-                    found += 1;
+                    dev_warn!(
+                        holder.dev,
+                        "Can not reserve queue {apid:02x}.{apqi:04x} for host driver: in use by mdev\n"
+                    );
                 }
             }
+            found += 1;
         }
         if found > MAX_LOGGED_APQNS {
             pr_warn!("host reservation refused: {found} queues are assigned to mdevs\n");
