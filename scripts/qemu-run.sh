@@ -4,21 +4,28 @@
 #   scripts/qemu-run.sh [options]
 #     --module PATH      module under test (default: ./vfio_ap.ko); installed as the guest's
 #                        vfio_ap, the in-tree C module goes to /opt/reference/vfio_ap.ko
-#     --tests DIR        a test directory (repeatable); the first one replaces the default
-#                        tests/selftests
+#     --tests DIR        a test directory (repeatable); giving any replaces the default
+#                        tests/selftests (copied into the guest as /tests/<n>-<basename>)
 #     --append ARGS      extra kernel command line
-#     --timeout SECS     whole-run limit (default 900)
+#     --timeout SECS     whole-run limit, boot to poweroff (default 900); hitting it fails
 #     --test-timeout S   per-test limit inside the guest (default 120)
-#     --out DIR          where console.log, results.txt and the initramfs go
+#     --out DIR          where console.log, results.txt and the initramfs go (default: a
+#                        new mktemp directory under $TMPDIR or /tmp, printed)
 #     --shell            interactive shell on the console instead of tests
 #
 #   VFIO_AP_EXTRA_TESTS=dir1:dir2  more test directories, from anywhere, run after the rest
 #   VERBOSE=1                      show the console while the tests run
 #
+# In the guest, scripts/guest/init runs each test file and frames its output on the virtio
+# serial port "results" (<out>/results.txt) with "# vfio-ap-test-begin <dir>/<file>" and
+# "# vfio-ap-test-end <dir>/<file> exit=<status>", then the guest's dmesg, then
+# "# vfio-ap-guest-done". scripts/parse-results.py judges results.txt and console.log.
+#
 # Exit status: 0 only if every test passed (skips allowed), the guest finished, and the
 # kernel console is free of warnings, BUGs, lockdep and other reports.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=SCRIPTDIR/lib.sh
 . "$here/lib.sh"
 REPO=$(cd "$here/.." && pwd)
 
@@ -31,8 +38,12 @@ out=""
 shell=0
 while [ $# -gt 0 ]; do
 	case $1 in
+	--module | --tests | --append | --timeout | --test-timeout | --out)
+		[ $# -ge 2 ] || die "$1 needs a value (see the top of $0)" ;;
+	esac
+	case $1 in
 	--module) module=$2; shift 2 ;;
-	--tests) tests+=("$(cd "$2" && pwd)"); shift 2 ;;
+	--tests) [ -d "$2" ] || die "--tests $2: not a directory"; tests+=("$(cd "$2" && pwd)"); shift 2 ;;
 	--append) append="$append $2"; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--test-timeout) test_timeout=$2; shift 2 ;;
@@ -45,6 +56,7 @@ done
 if [ -n "${VFIO_AP_EXTRA_TESTS:-}" ]; then
 	IFS=: read -r -a extra <<<"$VFIO_AP_EXTRA_TESTS"
 	for d in "${extra[@]}"; do
+		[ -n "$d" ] || continue
 		[ -d "$d" ] || die "VFIO_AP_EXTRA_TESTS: $d is not a directory"
 		tests+=("$(cd "$d" && pwd)")
 	done
@@ -92,13 +104,14 @@ run_step "initramfs for kernel $rel" build_initramfs
 
 qemu=(qemu-system-s390x -M s390-ccw-virtio -cpu max -m 1024 -smp 2 -nographic -no-reboot
 	-kernel "$entry/build/arch/s390/boot/bzImage" -initrd "$out/initrd.gz")
-cmdline="console=ttysclp0 panic=-1 vfio_ap.test_timeout=$test_timeout $append"
+cmdline="console=ttysclp0 panic=-1 vfio_ap_test.timeout=$test_timeout $append"
 
 if [ $shell = 1 ]; then
-	exec "${qemu[@]}" -append "$cmdline vfio_ap.shell"
+	exec "${qemu[@]}" -append "$cmdline vfio_ap_test.shell"
 fi
 
 rm -f "$out/results.txt"
+# shellcheck disable=SC2054 # commas belong to QEMU's option syntax
 qemu+=(-device virtio-serial-ccw -chardev "file,id=results,path=$out/results.txt"
 	-device virtserialport,chardev=results,name=results -append "$cmdline")
 info "booting the guest (limit ${timeout}s); logs in $out"
@@ -113,5 +126,9 @@ else
 fi
 set -e
 info "guest ran $(( $(date +%s) - t0 ))s"
-[ $rc = 124 ] && info "the guest did not finish within ${timeout}s"
+case $rc in
+0) ;;
+124) info "timeout: the guest did not finish within ${timeout}s (--timeout)" ;;
+*) info "qemu-system-s390x exited with status $rc (see $out/console.log)" ;;
+esac
 python3 "$here/parse-results.py" "$out/results.txt" "$out/console.log"
