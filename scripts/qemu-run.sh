@@ -52,7 +52,8 @@ while [ $# -gt 0 ]; do
 	*) die "unknown option $1 (see the top of $0)" ;;
 	esac
 done
-[ ${#tests[@]} -gt 0 ] || tests=("$REPO/tests/selftests")
+# Default: the simulator's fidelity tests (they use the in-tree C driver), then ours.
+[ ${#tests[@]} -gt 0 ] || tests=("$REPO/tests/selftests-sim" "$REPO/tests/selftests")
 if [ -n "${VFIO_AP_EXTRA_TESTS:-}" ]; then
 	IFS=: read -r -a extra <<<"$VFIO_AP_EXTRA_TESTS"
 	for d in "${extra[@]}"; do
@@ -92,6 +93,20 @@ build_initramfs() {
 	fi
 	depmod -b "$root" "$rel"
 	cp -a "$REPO/tests/lib" "$root/tests/lib"
+	# Guest programs (tests/progs/*.c): static, against the test kernel's own UAPI headers
+	# (the cross toolchain's are older than 7.3).
+	local prog
+	for prog in "$REPO"/tests/progs/*.c; do
+		[ -e "$prog" ] || continue
+		s390x-linux-gnu-gcc -static -O2 -Wall -I"$entry/uapi/include" "$prog" \
+			-o "$root/bin/$(basename "$prog" .c)" || die "cannot build guest program $prog"
+	done
+	# lszcrypt (Debian's s390-tools) with the loader and libc it links against.
+	if [ -x "$GUEST_DIR/lszcrypt" ]; then
+		install -m 0755 "$GUEST_DIR/lszcrypt" "$root/sbin/lszcrypt"
+		mkdir -p "$root/lib"
+		cp -L /usr/s390x-linux-gnu/lib/ld64.so.1 /usr/s390x-linux-gnu/lib/libc.so.6 "$root/lib/"
+	fi
 	local i=0 d
 	for d in "${tests[@]}"; do
 		i=$((i + 1))

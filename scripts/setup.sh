@@ -101,17 +101,21 @@ step_kernel_source() {
 	rm -rf "$tmp"
 }
 
-# s390x userland for the guest: static busybox.
+# s390x userland for the guest: static busybox, and lszcrypt from s390-tools (dynamic: the
+# runner adds the cross libc's loader and libc beside it).
 step_guest_userland() {
-	[ -x "$GUEST_DIR/busybox" ] && return 0
+	[ -x "$GUEST_DIR/busybox" ] && [ -x "$GUEST_DIR/lszcrypt" ] && return 0
 	apt_update
 	local tmp
 	tmp=$(mktemp -d)
 	chmod 755 "$tmp" # apt downloads as user _apt
-	(cd "$tmp" && apt-get download -qq busybox-static:s390x) || die "apt-get download busybox-static:s390x failed"
+	(cd "$tmp" && apt-get download -qq busybox-static:s390x s390-tools:s390x) \
+		|| die "apt-get download busybox-static:s390x s390-tools:s390x failed"
 	dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/x"
+	dpkg-deb -x "$tmp"/s390-tools_*.deb "$tmp/x"
 	mkdir -p "$GUEST_DIR"
 	install -m 0755 "$tmp/x/bin/busybox" "$GUEST_DIR/busybox"
+	install -m 0755 "$(find "$tmp/x" -name lszcrypt -type f | head -n1)" "$GUEST_DIR/lszcrypt"
 	rm -rf "$tmp"
 }
 
@@ -119,5 +123,5 @@ run_step "apt sources (bookworm-backports, trixie-backports, s390x arch)" step_s
 run_step "host packages (Debian rustc 1.96, LLVM 19, QEMU, s390x cross gcc)" step_packages
 run_step "bindgen-cli 0.72" step_bindgen
 run_step "linux-source-$KVER_MAJOR into $KSRC" step_kernel_source
-run_step "guest userland (static busybox:s390x)" step_guest_userland
+run_step "guest userland (busybox, lszcrypt for s390x)" step_guest_userland
 info "setup complete"

@@ -78,7 +78,7 @@ attribute_groups!(static MATRIX_GROUPS = [FEATURES];);
 pub(crate) struct MatrixDevice {
     _parent: ParentRegistration,
     _mdev_driver: Pin<KBox<DriverRegistration<MatrixMdevDriver>>>,
-    _queue_driver: Option<Pin<KBox<ap_bus::DriverRegistration<QueueDriver>>>>,
+    _queue_driver: Pin<KBox<ap_bus::DriverRegistration<QueueDriver>>>,
     _driver: Pin<KBox<BusDriverRegistration>>,
     _device: BusDevice,
     _bus: Pin<KBox<BusRegistration>>,
@@ -88,6 +88,10 @@ pub(crate) struct MatrixDevice {
 impl MatrixDevice {
     /// Registers the root device, the `matrix` bus, device and driver, and the mdev parent.
     pub(crate) fn create(module: &'static ThisModule) -> Result<Self> {
+        if !ap_bus::instructions_available() {
+            pr_err!("AP instructions are not available on this machine: nothing to pass through\n");
+            return Err(ENODEV);
+        }
         locks::init_locks();
         let host = HostConfig::query();
         if host.is_none() {
@@ -101,17 +105,10 @@ impl MatrixDevice {
             BusDriverRegistration::new(c"vfio_ap", &bus, &MATRIX_GROUPS, module),
             GFP_KERNEL,
         )?;
-        // TODO: The C driver refuses to load (ENODEV) without AP instructions. Until the test
-        // kernel simulates them, load without the queue driver so the rest can be tested.
-        let queue_driver = if ap_bus::instructions_available() {
-            Some(KBox::pin_init(
-                ap_bus::DriverRegistration::<QueueDriver>::new(c"vfio_ap", module),
-                GFP_KERNEL,
-            )?)
-        } else {
-            pr_warn!("AP instructions are not available: AP queue driver not registered\n");
-            None
-        };
+        let queue_driver = KBox::pin_init(
+            ap_bus::DriverRegistration::<QueueDriver>::new(c"vfio_ap", module),
+            GFP_KERNEL,
+        )?;
         let mdev_driver = KBox::pin_init(
             DriverRegistration::<MatrixMdevDriver>::new(
                 c"vfio_ap_mdev",

@@ -12,18 +12,28 @@ U=5a1d0c2e-0000-4000-8000-000000000050
 M=$MATRIX/$U
 FIFO=/tmp/sim-kvm.cmd
 OUT=/tmp/sim-kvm.out
-PLAN=19
+PLAN=20
 
 # crycb FIELD: a line of the VM's CRYCB view, without its name
 crycb() { sed -n "s/^$1 //p" "$CRYCB"; }
 
-# helper CMD: send a command to vfio-ap-attach and wait for its answer
-helper() {
+# ask CMD: send CMD to vfio-ap-attach and print its answer ("ok CMD" or "err CMD ERRNO")
+ask() {
+	local n i=100 a
+	n=$(wc -l < $OUT)
 	echo "$1" >&3
-	wait_until 10 grep -q "^\(ok\|err\) $1\$" $OUT && grep -q "^ok $1\$" $OUT
-	# forget the answer, so the same command can be sent again
-	sed -i "/^\(ok\|err\) $1\$/d" $OUT
+	while [ $i -gt 0 ]; do
+		a=$(tail -n +$((n + 1)) $OUT | grep -E "^(ok|err) $1( |\$)")
+		if [ -n "$a" ]; then
+			echo "$a"
+			return 0
+		fi
+		i=$((i - 1))
+		sleep 0.1
+	done
+	return 1
 }
+helper() { test "$(ask "$1")" = "ok $1"; }
 
 # guest_ids: "APIDS|APQIS" from guest_matrix, as the CRYCB view prints them
 guest_ids() {
@@ -33,6 +43,7 @@ guest_ids() {
 	echo "${a% }|${q% }"
 }
 crycb_ids() { echo "$(crycb apm-ids)|$(crycb aqm-ids)"; }
+run_refused() { test "$(ask run)" = "err run 95"; }
 info_ok() { helper info && grep -q '^info flags 0x21 regions 0 irqs 2$' $OUT; }
 reopen_matches() { helper open && test "$(crycb_ids)" = "$(guest_ids)"; }
 
@@ -80,6 +91,7 @@ ktap_check "the queues are 'in use'" \
 ktap_check "KVM's per-VM s390dbf area logged SET CRYCB" \
 	grep -q "SET CRYCB: apm 3000000000000000" /sys/kernel/debug/s390dbf/kvm-$PID/sprintf
 ktap_check "VFIO_DEVICE_GET_INFO: flags 0x21, no regions, 2 irqs" info_ok
+ktap_check "KVM_RUN fails with EOPNOTSUPP (no SIE)" run_refused
 
 sim del-adapter 3
 ktap_check "config removal of adapter 3 reaches the CRYCB" test "$(crycb apm-ids)" = 02 \

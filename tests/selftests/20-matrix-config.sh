@@ -15,6 +15,12 @@ MA=$MATRIX/$A
 MB=$MATRIX/$B
 
 modprobe vfio_ap
+# With an AP bus, the host reserves every queue by default: release them all to vfio_ap
+# (host drivers loaded, so they take the queues back at the end).
+if [ -w /sys/bus/ap/apmask ]; then
+	modprobe zcrypt_cex4
+	echo 0x0 >/sys/bus/ap/apmask
+fi
 echo $A >$TYPE/create
 echo $B >$TYPE/create
 if [ -r /sys/bus/ap/ap_max_adapter_id ]; then
@@ -130,5 +136,6 @@ ktap_check "a truncated listing is logged" sh -c "dmesg | grep -q 'read ap_confi
 
 echo 1 >$MA/remove
 echo 1 >$MB/remove
+[ -w /sys/bus/ap/apmask ] && echo 0x$(mask_upto 255 | cut -c3-) >/sys/bus/ap/apmask
 ktap_check "unload after configuring" rmmod vfio_ap
 ktap_finish

@@ -9,8 +9,8 @@
 MATRIX=/sys/devices/vfio_ap/matrix
 TYPE=$MATRIX/mdev_supported_types/vfio_ap-passthrough
 UUID=62177883-f1bb-47f0-914d-32a22e3a8804
-ADAPTER=0x05
-DOMAINS="0x0004 0x00ab"
+ADAPTER=0x02
+DOMAINS="0x0004 0x0005 0x00ab"
 
 step=0
 say() { step=$((step + 1)); printf '\n[%d] %s\n' "$step" "$*"; }
@@ -19,9 +19,18 @@ run() {
 	printf '    # %s\n' "$*"
 	n=$(dmesg | wc -l)
 	sh -c "$*" 2>&1 | sed 's/^/    /'
-	dmesg | tail -n +$((n + 1)) | sed 's/^\[[^]]*\] /    kernel: /'
+	dmesg | tail -n +$((n + 1)) | sed 's/^\[[^]]*\] //; s/^/    kernel: /'
 }
 not_yet() { printf '    not available yet: %s\n' "$*"; }
+
+say "The (simulated) LPAR's crypto cards and domains, as lszcrypt shows them"
+if [ -e /sys/bus/ap ]; then
+	modprobe zcrypt_cex4
+	run "lszcrypt | grep -v '^0[0-3]\\.000[5-8]'"
+	run "lszcrypt -d | head -n 3"
+else
+	not_yet "no AP bus in this guest"
+fi
 
 say "Load the module (modprobe finds vfio_ap.ko; its dependencies come with it)"
 run "modprobe vfio_ap && grep -q O /sys/module/vfio_ap/taint && echo 'vfio_ap loaded (out-of-tree Rust module)'"
@@ -35,6 +44,7 @@ if [ -e /sys/bus/ap/apmask ]; then
 	run "echo -$ADAPTER > /sys/bus/ap/apmask"
 	for d in $DOMAINS; do run "echo -$d > /sys/bus/ap/aqmask"; done
 	run "cat /sys/bus/ap/apmask /sys/bus/ap/aqmask"
+	run "lszcrypt -V | grep -E '^(CARD|02)'"
 else
 	not_yet "this guest has no AP bus (/sys/bus/ap): QEMU's TCG has no AP instructions and" \
 		"the test kernel's AP facility simulator is not built yet"
@@ -48,6 +58,18 @@ if [ -e "$MATRIX/$UUID/assign_adapter" ]; then
 	run "echo $ADAPTER > $MATRIX/$UUID/assign_adapter"
 	for d in $DOMAINS; do run "echo $d > $MATRIX/$UUID/assign_domain"; done
 	run "cat $MATRIX/$UUID/matrix"
+	printf '    # domain 0xab is not in this LPAR: assigned (over-provisioned) but withheld from the guest\n'
+	run "cat $MATRIX/$UUID/guest_matrix"
+	run "cat /sys/bus/ap/devices/02.0004/status"
+
+	say "A second mdev may not take a queue the first one holds"
+	run "echo 62177883-f1bb-47f0-914d-32a22e3a8805 > $TYPE/create"
+	run "echo 0x0004 > $MATRIX/62177883-f1bb-47f0-914d-32a22e3a8805/assign_domain"
+	run "echo $ADAPTER > $MATRIX/62177883-f1bb-47f0-914d-32a22e3a8805/assign_adapter"
+	run "echo 1 > $MATRIX/62177883-f1bb-47f0-914d-32a22e3a8805/remove"
+
+	say "Nor may the host take it back while it is assigned"
+	run "echo +$ADAPTER > /sys/bus/ap/apmask"
 else
 	not_yet "this module version has no matrix configuration (assign_adapter, assign_domain," \
 		"matrix, ...): the mdev exists but carries no AP resources"
@@ -57,5 +79,11 @@ say "A real host would now start the guest with:"
 printf '    qemu-system-s390x ... -device vfio-ap,sysfsdev=%s/%s\n' "$MATRIX" "$UUID"
 
 say "Remove the mdev and unload the module"
-run "echo 1 > $MATRIX/$UUID/remove && rmmod vfio_ap && echo 'removed and unloaded'"
+run "echo 1 > $MATRIX/$UUID/remove"
+if [ -e /sys/bus/ap/apmask ]; then
+	run "echo +$ADAPTER > /sys/bus/ap/apmask"
+	for d in $DOMAINS; do run "echo +$d > /sys/bus/ap/aqmask"; done
+	run "echo 'the host has its queues back:'; lszcrypt | grep '^02\\.'"
+fi
+run "rmmod vfio_ap && echo 'removed and unloaded'"
 run "ls /sys/devices/vfio_ap 2>&1 || true"

@@ -17,6 +17,7 @@
  *   open   get the device fd again
  *   reset  VFIO_DEVICE_RESET
  *   info   VFIO_DEVICE_GET_INFO, printed as "info flags F regions R irqs I"
+ *   run    KVM_RUN on the vCPU (fails with EOPNOTSUPP in the KVM test mode)
  *   quit   exit (so does end of input)
  *
  * Build: s390x-linux-gnu-gcc -static -O2 -I<uapi>/include vfio-ap-attach.c
@@ -34,7 +35,7 @@
 #include <linux/vfio.h>
 
 static const char *uuid;
-static int group_fd, dev_fd = -1;
+static int group_fd, dev_fd = -1, vcpu_fd;
 
 static void die(const char *what)
 {
@@ -80,6 +81,8 @@ static int command(const char *cmd)
 		return open_device();
 	if (!strcmp(cmd, "reset"))
 		return ioctl(dev_fd, VFIO_DEVICE_RESET);
+	if (!strcmp(cmd, "run"))
+		return ioctl(vcpu_fd, KVM_RUN, 0);
 	if (!strcmp(cmd, "info")) {
 		if (ioctl(dev_fd, VFIO_DEVICE_GET_INFO, &info))
 			return -1;
@@ -103,7 +106,7 @@ int main(int argc, char **argv)
 		.attr = KVM_DEV_VFIO_FILE_ADD,
 	};
 	struct vfio_group_status status = { .argsz = sizeof(status) };
-	int kvm_fd, vm_fd, vcpu_fd, container_fd;
+	int kvm_fd, vm_fd, container_fd;
 	char path[64], line[64];
 
 	if (argc != 2) {
