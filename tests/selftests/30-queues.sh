@@ -19,7 +19,7 @@ if [ ! -d $SIM ]; then
 	echo "1..0 # SKIP no AP simulator in this kernel"
 	exit 4
 fi
-ktap_plan 24
+ktap_plan 25
 
 sim() { printf '%s\n' "$*" >$SIM/control; }
 same() { [ "$(cat "$1")" = "$(printf "$2")" ]; }
@@ -43,6 +43,8 @@ ktap_check "the refusal names the host-reserved queue" logged "queue 01.0005 is 
 ktap_check "releasing adapters 1 and 2 binds their queues to vfio_ap" \
 	sh -c "echo -1,-2 > $AP/apmask && test \"\$(readlink $AP/devices/01.0005/driver)\" != '' && \
 	       test $(echo vfio_ap) = \$(basename \$(readlink $AP/devices/01.0005/driver))"
+ktap_check "lszcrypt shows vfio_ap as the queue's driver" \
+	sh -c "lszcrypt -V 01.0005 | grep -q 'vfio_ap *\$'"
 ktap_check "an unassigned queue's status is 'unassigned'" same $AP/devices/01.0005/status unassigned
 write_ok 1 $MA/assign_adapter
 ktap_check "matrix and guest_matrix show 01.0005" \
