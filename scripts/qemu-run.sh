@@ -8,7 +8,7 @@
 #                        tests/selftests (copied into the guest as /tests/<n>-<basename>)
 #     --append ARGS      extra kernel command line
 #     --timeout SECS     whole-run limit, boot to poweroff (default 900); hitting it fails
-#     --test-timeout S   per-test limit inside the guest (default 120)
+#     --test-timeout S   per-test limit inside the guest (default 300)
 #     --out DIR          where console.log, results.txt and the initramfs go (default: a
 #                        new mktemp directory under $TMPDIR or /tmp, printed)
 #     --shell            interactive shell on the console instead of tests
@@ -33,7 +33,7 @@ module=$REPO/vfio_ap.ko
 tests=()
 append=""
 timeout=900
-test_timeout=120
+test_timeout=300
 out=""
 shell=0
 while [ $# -gt 0 ]; do

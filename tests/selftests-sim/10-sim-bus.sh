@@ -4,7 +4,7 @@
 # Simulator fidelity: the stock AP bus and zcrypt see the simulated configuration
 # (QCI masks, card types and modes, queue depth) as they would see real cards.
 . "$KTAP_LIB"
-. "$(dirname "$0")/sim.inc"
+. "$(dirname "$KTAP_LIB")/ap-sim.sh"
 
 ktap_header
 ktap_plan 22

@@ -4,7 +4,7 @@
 # Simulator fidelity: apmask/aqmask move simulated queues between zcrypt (cex4queue)
 # and the in-tree vfio_ap, with the resets the AP bus does on the way.
 . "$KTAP_LIB"
-. "$(dirname "$0")/sim.inc"
+. "$(dirname "$KTAP_LIB")/ap-sim.sh"
 
 U=5a1d0c2e-0000-4000-8000-000000000020
 M=$MATRIX/$U

@@ -5,7 +5,7 @@
 # machine (QCI change + AP configuration-change event -> bus rescan), and through it
 # the in-tree vfio_ap's on_config_changed/on_scan_complete (seen in guest_matrix).
 . "$KTAP_LIB"
-. "$(dirname "$0")/sim.inc"
+. "$(dirname "$KTAP_LIB")/ap-sim.sh"
 
 U=5a1d0c2e-0000-4000-8000-000000000030
 M=$MATRIX/$U

@@ -5,7 +5,7 @@
 # TAPQ polls, a reset that never completes), injected response codes and the per-APQN
 # instruction counters.
 . "$KTAP_LIB"
-. "$(dirname "$0")/sim.inc"
+. "$(dirname "$KTAP_LIB")/ap-sim.sh"
 
 U=5a1d0c2e-0000-4000-8000-000000000040
 M=$MATRIX/$U

@@ -6,7 +6,7 @@
 # follows configuration changes, and closing clears it and resets the queues.
 # Needs the static helper vfio-ap-attach (built from vfio-ap-attach.c) in PATH.
 . "$KTAP_LIB"
-. "$(dirname "$0")/sim.inc"
+. "$(dirname "$KTAP_LIB")/ap-sim.sh"
 
 U=5a1d0c2e-0000-4000-8000-000000000050
 M=$MATRIX/$U

@@ -5,11 +5,9 @@
 # (apmask/aqmask), queue binding and status, over-provisioning, guest_matrix filtering, and
 # host configuration changes. Skipped without the simulator.
 . "$KTAP_LIB"
+. "$(dirname "$KTAP_LIB")/ap-sim.sh"
 
-SIM=/sys/kernel/debug/ap_sim
-AP=/sys/bus/ap
-MATRIX=/sys/devices/vfio_ap/matrix
-TYPE=$MATRIX/mdev_supported_types/vfio_ap-passthrough
+TYPE=$MDEV_TYPE
 A=7d1e2c3b-4a59-4687-9a0b-1c2d3e4f5a01
 MA=$MATRIX/$A
 ALL=0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
@@ -21,7 +19,6 @@ if [ ! -d $SIM ]; then
 fi
 ktap_plan 25
 
-sim() { printf '%s\n' "$*" >$SIM/control; }
 same() { [ "$(cat "$1")" = "$(printf "$2")" ]; }
 driver_of() { basename "$(readlink $AP/devices/$1/driver 2>/dev/null)" 2>/dev/null; }
 logged() { dmesg | grep -q "$1"; }

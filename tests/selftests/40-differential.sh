@@ -6,11 +6,9 @@
 # the same boot. Every read and every write's outcome (success or errno text) must match.
 # Kernel log lines are not compared: this module logs more on purpose.
 . "$KTAP_LIB"
+. "$(dirname "$KTAP_LIB")/ap-sim.sh"
 
-SIM=/sys/kernel/debug/ap_sim
-AP=/sys/bus/ap
-MATRIX=/sys/devices/vfio_ap/matrix
-TYPE=$MATRIX/mdev_supported_types/vfio_ap-passthrough
+TYPE=$MDEV_TYPE
 U1=0d1f0000-0000-4000-8000-000000000001
 U2=0d1f0000-0000-4000-8000-000000000002
 ALL=0xffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
@@ -21,8 +19,6 @@ if [ ! -d $SIM ] || [ ! -f "$REFERENCE_MODULE" ]; then
 	exit 4
 fi
 ktap_plan 4
-
-sim() { printf '%s\n' "$*" >$SIM/control; }
 
 # w VALUE FILE: write and record the outcome
 w() {

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Helpers for the AP simulator fidelity tests; sourced by them, not a test itself.
-# These tests check the test kernel's simulator (CONFIG_AP_SIM, CONFIG_KVM_S390_TEST_NO_SIE)
-# against the stock AP bus, zcrypt and the in-tree C vfio_ap, not the module under test.
+# Helpers for tests that drive the test kernel's AP simulator (tests/selftests-sim and our
+# own queue tests); sourced, not a test itself.
+# The simulator is CONFIG_AP_SIM; see Documentation/ap-sim.rst.
 
 SIM=/sys/kernel/debug/ap_sim
 AP=/sys/bus/ap
