@@ -9,6 +9,7 @@
 use core::marker::PhantomData;
 
 use kernel::{
+    device::Device,
     error::to_result,
     prelude::*,
     str::CStrExt,
@@ -20,6 +21,10 @@ use kernel::{
         },
         Mutex,
     },
+    time::{
+        delay::fsleep,
+        Delta, //
+    },
     types::Opaque, //
 };
 
@@ -27,6 +32,13 @@ use crate::{
     model::{
         mask::ApMask,
         matrix::Matrix, //
+        reset::{
+            after_tapq,
+            after_zapq,
+            backoff_us,
+            QueueStatus,
+            ResetStep, //
+        },
     },
     sys,
     sysfs::{
@@ -128,6 +140,61 @@ impl ApPermsGuard {
     }
 }
 
+impl Apqn {
+    fn qid(self) -> u32 {
+        (u32::from(self.apid) << 8) | u32::from(self.apqi)
+    }
+}
+
+/// How a queue reset ended.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ResetOutcome {
+    /// The queue is reset (or deconfigured/checkstopped: empty by definition).
+    Done,
+    /// The queue no longer exists.
+    Gone,
+    /// The queue was still resetting when the time was up.
+    TimedOut,
+    /// An AP instruction answered with a response code the architecture does not allow.
+    Failed(u8),
+}
+
+/// Resets (zeroizes) a queue with ZAPQ and waits, at most about a second, for it to finish.
+///
+/// Sleeps: never call it with a spinlock held, and not with the driver's global locks either
+/// (a queue stuck in reset must not stall everyone else).
+pub(crate) fn reset_queue(apqn: Apqn) -> ResetOutcome {
+    const MAX_TESTS: u32 = 60;
+    let zapq = || {
+        // SAFETY: ZAPQ on any queue number is safe; a missing queue answers with rc 01.
+        QueueStatus::from_word(unsafe { sys::vfio_ap_rs_ap_zapq(apqn.qid()) }).rc
+    };
+    let mut step = after_zapq(zapq());
+    for n in 0..MAX_TESTS {
+        step = match step {
+            ResetStep::Done => return ResetOutcome::Done,
+            ResetStep::Gone => return ResetOutcome::Gone,
+            ResetStep::Failed(rc) => return ResetOutcome::Failed(rc),
+            ResetStep::Rezap => after_zapq(zapq()),
+            ResetStep::Wait { rezap } => {
+                let wait = backoff_us(n);
+                if wait > 0 {
+                    fsleep(Delta::from_micros(i64::from(wait)));
+                }
+                // SAFETY: TAPQ on any queue number is safe; a missing queue answers rc 01.
+                let status = QueueStatus::from_word(unsafe { sys::vfio_ap_rs_ap_tapq(apqn.qid()) });
+                after_tapq(status.rc, rezap)
+            }
+        };
+    }
+    match step {
+        ResetStep::Done => ResetOutcome::Done,
+        ResetStep::Gone => ResetOutcome::Gone,
+        ResetStep::Failed(rc) => ResetOutcome::Failed(rc),
+        ResetStep::Wait { .. } | ResetStep::Rezap => ResetOutcome::TimedOut,
+    }
+}
+
 /// An AP queue device, borrowed from the AP bus for a callback.
 ///
 /// # Invariants
@@ -144,6 +211,12 @@ impl ApQueue {
         // SAFETY: The device is embedded in `ap_dev`, itself the first member of `ap_queue`
         // (both `#[repr(C)]`), so the pointers coincide; validity is the caller's promise.
         unsafe { &*dev.cast::<Self>() }
+    }
+
+    /// The queue's device, for log lines.
+    pub(crate) fn device(&self) -> &Device {
+        // SAFETY: The embedded device lives as long as the queue (type invariant).
+        unsafe { Device::from_raw(self.raw_device()) }
     }
 
     /// The queue's APQN.

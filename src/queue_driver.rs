@@ -13,11 +13,13 @@ use kernel::{
 
 use crate::{
     ap_bus::{
+        reset_queue,
         ApDriver,
         ApPermsGuard,
         ApQueue,
         HostConfig,
-        QueueAttributes, //
+        QueueAttributes,
+        ResetOutcome, //
     },
     locks::LockCtx,
     model::mask::ApMask,
@@ -66,10 +68,34 @@ impl ApDriver for QueueDriver {
     }
 
     fn remove(queue: &ApQueue) {
-        let mut ctx = LockCtx::enter();
-        let mut guests = ctx.guests();
-        let (mut mdevs, _) = guests.mdevs();
-        mdevs.unbind_queue(queue.apqn());
+        let apqn = queue.apqn();
+        let configured = {
+            let mut ctx = LockCtx::enter();
+            let mut guests = ctx.guests();
+            let (mut mdevs, _) = guests.mdevs();
+            mdevs.unbind_queue(apqn);
+            mdevs.in_host_config(apqn)
+        };
+        // Clear what a guest may have left in the queue before the host gets it, outside the
+        // driver's locks: a queue slow to reset must not stall anyone else. A queue that left
+        // the host configuration holds nothing and would only answer "not available".
+        if configured {
+            match reset_queue(apqn) {
+                ResetOutcome::Done | ResetOutcome::Gone => {}
+                ResetOutcome::TimedOut => dev_warn!(
+                    queue.device(),
+                    "reset of queue {:02x}.{:04x} did not complete in time; it is released still resetting\n",
+                    apqn.apid,
+                    apqn.apqi
+                ),
+                ResetOutcome::Failed(rc) => dev_warn!(
+                    queue.device(),
+                    "reset of queue {:02x}.{:04x} failed: response code {rc:#04x}\n",
+                    apqn.apid,
+                    apqn.apqi
+                ),
+            }
+        }
     }
 
     fn in_use(_perms: &ApPermsGuard, apm: &ApMask, aqm: &ApMask) -> bool {

@@ -339,6 +339,12 @@ impl Mdevs {
         }
     }
 
+    /// Whether the host's AP configuration has `apqn` (adapter and usage domain).
+    pub(crate) fn in_host_config(&self, apqn: Apqn) -> bool {
+        let host = self.host_masks();
+        host.apm.test(apqn.apid) && host.aqm.test(apqn.apqi)
+    }
+
     /// The queue's `status` attribute text.
     pub(crate) fn queue_status(&self, apqn: Apqn) -> &'static str {
         // "in use" needs an attached guest: that comes with the VFIO attach.

@@ -20,3 +20,4 @@ pub(crate) mod guest_view;
 pub(crate) mod mask;
 pub(crate) mod matrix;
 pub(crate) mod parse;
+pub(crate) mod reset;

@@ -16,3 +16,13 @@ int vfio_ap_rs_ap_qci(struct ap_config_info *info)
 {
 	return ap_qci(info);
 }
+
+u32 vfio_ap_rs_ap_zapq(u32 qid)
+{
+	return ap_zapq(qid, 0).value;
+}
+
+u32 vfio_ap_rs_ap_tapq(u32 qid)
+{
+	return ap_tapq(qid, NULL).value;
+}

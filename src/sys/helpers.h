@@ -16,4 +16,8 @@ struct ap_config_info;
 /* asm/ap.h: Query AP Configuration Information; 0 or -EOPNOTSUPP. */
 int vfio_ap_rs_ap_qci(struct ap_config_info *info);
 
+/* asm/ap.h: ZAPQ (reset and zeroize, F bit 0) and TAPQ; the queue status word. */
+u32 vfio_ap_rs_ap_zapq(u32 qid);
+u32 vfio_ap_rs_ap_tapq(u32 qid);
+
 #endif

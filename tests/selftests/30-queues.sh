@@ -17,7 +17,7 @@ if [ ! -d $SIM ]; then
 	echo "1..0 # SKIP no AP simulator in this kernel"
 	exit 4
 fi
-ktap_plan 25
+ktap_plan 28
 
 same() { [ "$(cat "$1")" = "$(printf "$2")" ]; }
 driver_of() { basename "$(readlink $AP/devices/$1/driver 2>/dev/null)" 2>/dev/null; }
@@ -68,6 +68,23 @@ ktap_check "unbinding 01.0005 withholds adapter 1 from the guest" \
 	sh -c "echo 01.0005 > $AP/drivers/vfio_ap/unbind && test \"\$(cat $MA/guest_matrix | tr '\n' ' ')\" = '.0005 .0010 '"
 ktap_check "binding it again gives adapter 1 back" \
 	sh -c "echo 01.0005 > $AP/drivers/vfio_ap/bind && test -n \"\$(cat $MA/guest_matrix)\""
+# A queue leaving vfio_ap is reset first; a reset that never completes is waited for a
+# bounded time, then reported, and the unbind goes on.
+sim "reset-hang 01.0006 on"
+t0=$(date +%s)
+echo 01.0006 >$AP/drivers/vfio_ap/unbind
+t1=$(date +%s)
+ktap_check "unbinding a queue whose reset hangs returns within 10 s ($((t1 - t0)) s)" \
+	test $((t1 - t0)) -le 10
+ktap_check "the stuck reset is logged" logged "reset of queue 01.0006 did not complete in time"
+sim "reset-hang 01.0006 off"
+sim "clear-counters"
+echo 01.0006 >$AP/drivers/vfio_ap/bind
+echo 01.0007 >$AP/drivers/vfio_ap/unbind
+ktap_check "unbinding a queue resets it (ZAPQ, then TAPQ until done)" \
+	test "$(sim_count 01.0007 zapq)" -ge 1 -a "$(sim_count 01.0007 tapq)" -ge 1
+echo 01.0007 >$AP/drivers/vfio_ap/bind
+
 write_ok 0x10 $MA/unassign_domain
 sim "del-adapter 1"
 ktap_check "when the host removes adapter 1 the guest loses it; the assignment stays" \
