@@ -5,9 +5,9 @@
 //!
 //! The one promise: no AP queue (APQN) is ever in two mdevs, nor in an mdev while the host
 //! reserves it for its own drivers, because a queue can hold another tenant's secret keys.
-//! [`Mdevs::claimed`] records, per adapter, the domains some mdev holds; with the promise
-//! kept, each bit has exactly one holder, so claims are added and dropped per change and a
-//! conflict check costs the same however many mdevs exist.
+//! The claim table ([`Claims`]) records, per adapter, the domains some mdev holds; with the
+//! promise kept, each bit has exactly one holder, so claims are added and dropped per change
+//! and a conflict check costs the same however many mdevs exist.
 
 use kernel::{
     device::Device,
