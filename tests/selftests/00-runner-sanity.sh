@@ -11,7 +11,7 @@ mounted() { grep -q "^[^ ]* $1 $2 " /proc/mounts; }
 rel=$(uname -r)
 
 ktap_header
-ktap_plan 9
+ktap_plan 10
 ktap_check "procfs is mounted on /proc" test -f /proc/cmdline
 ktap_check "sysfs is mounted on /sys" mounted /sys sysfs
 ktap_check "devtmpfs is mounted on /dev" mounted /dev devtmpfs
@@ -29,4 +29,6 @@ else
 	ktap_skip "modules.dep names extra/vfio_ap.ko as the only vfio_ap" \
 		"no /lib/modules/$rel/extra/vfio_ap.ko: the runner booted without it"
 fi
+ktap_check "no hwrng is selected (see the guest's /init)" \
+	sh -c "test ! -e /sys/class/misc/hw_random/rng_current || grep -qx none /sys/class/misc/hw_random/rng_current"
 ktap_finish
