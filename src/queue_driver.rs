@@ -21,6 +21,10 @@ use crate::{
         QueueAttributes,
         ResetOutcome, //
     },
+    dbf::{
+        self,
+        Level, //
+    },
     locks::LockCtx,
     model::mask::ApMask,
     sysfs::{
@@ -82,18 +86,36 @@ impl ApDriver for QueueDriver {
         if configured {
             match reset_queue(apqn) {
                 ResetOutcome::Done | ResetOutcome::Gone => {}
-                ResetOutcome::TimedOut => dev_warn!(
+                ResetOutcome::TimedOut => {
+                    dbf::event(
+                        Level::Error,
+                        c"reset of queue %02lx.%04lx timed out\n",
+                        &[c_long::from(apqn.apid), c_long::from(apqn.apqi)],
+                    );
+                    dev_warn!(
                     queue.device(),
                     "reset of queue {:02x}.{:04x} did not complete in time; it is released still resetting\n",
                     apqn.apid,
                     apqn.apqi
-                ),
-                ResetOutcome::Failed(rc) => dev_warn!(
-                    queue.device(),
-                    "reset of queue {:02x}.{:04x} failed: response code {rc:#04x}\n",
-                    apqn.apid,
-                    apqn.apqi
-                ),
+                    )
+                }
+                ResetOutcome::Failed(rc) => {
+                    dbf::event(
+                        Level::Error,
+                        c"reset of queue %02lx.%04lx failed: rc %02lx\n",
+                        &[
+                            c_long::from(apqn.apid),
+                            c_long::from(apqn.apqi),
+                            c_long::from(rc),
+                        ],
+                    );
+                    dev_warn!(
+                        queue.device(),
+                        "reset of queue {:02x}.{:04x} failed: response code {rc:#04x}\n",
+                        apqn.apid,
+                        apqn.apqi
+                    )
+                }
             }
         }
     }

@@ -13,6 +13,7 @@ use kernel::{
     device::Device,
     fmt,
     prelude::*,
+    str::CStrExt,
     sync::aref::ARef, //
 };
 
@@ -21,6 +22,12 @@ use crate::{
         ApPermsGuard,
         Apqn,
         HostConfig, //
+    },
+    dbf::{
+        self,
+        uuid_args,
+        uuid_fmt,
+        Level, //
     },
     model::{
         claims::{
@@ -46,6 +53,77 @@ impl fmt::Display for Uuid {
         core::fmt::Display::fmt(self, f)
     }
 }
+
+/// The attribute of an edit and its ID, for s390dbf (which keeps only string pointers).
+fn edit_name(edit: Edit) -> (&'static CStr, c_long) {
+    let (name, id) = match edit {
+        Edit::AssignAdapter(id) => (c"assign_adapter", id),
+        Edit::UnassignAdapter(id) => (c"unassign_adapter", id),
+        Edit::AssignDomain(id) => (c"assign_domain", id),
+        Edit::UnassignDomain(id) => (c"unassign_domain", id),
+        Edit::AssignControlDomain(id) => (c"assign_control_domain", id),
+        Edit::UnassignControlDomain(id) => (c"unassign_control_domain", id),
+        Edit::Replace(_) => (c"ap_config", 0),
+    };
+    (name, id as c_long)
+}
+
+/// s390dbf: an edit of mdev `uuid` was applied.
+fn dbf_applied(uuid: &Uuid, edit: Edit) {
+    let (name, id) = edit_name(edit);
+    let u = uuid_args(uuid);
+    dbf::event(
+        Level::Info,
+        kernel::c_str!(concat!("mdev ", uuid_fmt!(), ": %s %#lx\n")),
+        &[
+            u[0],
+            u[1],
+            u[2],
+            u[3],
+            u[4],
+            u[5],
+            name.as_char_ptr() as c_long,
+            id,
+        ],
+    );
+}
+
+/// s390dbf: an edit of mdev `uuid` was refused because of `apqn`; `fmt` says why.
+fn dbf_refused(uuid: &Uuid, edit: Edit, apqn: Apqn, fmt: &'static CStr) {
+    let (name, _) = edit_name(edit);
+    let u = uuid_args(uuid);
+    dbf::event(
+        Level::Warn,
+        fmt,
+        &[
+            u[0],
+            u[1],
+            u[2],
+            u[3],
+            u[4],
+            u[5],
+            name.as_char_ptr() as c_long,
+            c_long::from(apqn.apid),
+            c_long::from(apqn.apqi),
+        ],
+    );
+}
+
+const DBF_RESERVED: &CStr = kernel::c_str!(concat!(
+    "mdev ",
+    uuid_fmt!(),
+    ": %s refused: queue %02lx.%04lx is reserved for the host\n"
+));
+const DBF_SHARED: &CStr = kernel::c_str!(concat!(
+    "mdev ",
+    uuid_fmt!(),
+    ": %s refused: queue %02lx.%04lx belongs to another mdev\n"
+));
+const DBF_IN_USE: &CStr = kernel::c_str!(concat!(
+    "host reservation refused: queue %02lx.%04lx is assigned to mdev ",
+    uuid_fmt!(),
+    "\n"
+));
 
 /// At most this many queues are named in one refusal; the rest are counted.
 const MAX_LOGGED_APQNS: usize = 16;
@@ -135,6 +213,16 @@ impl Mdevs {
 
     /// Records the host's AP configuration and updates every guest view.
     pub(crate) fn set_host(&mut self, host: Option<HostConfig>) {
+        let m = host.map(|h| h.masks).unwrap_or_default();
+        dbf::event(
+            Level::Info,
+            c"host AP configuration: %lu adapters, %lu domains, %lu control domains\n",
+            &[
+                m.apm.count() as c_long,
+                m.aqm.count() as c_long,
+                m.adm.count() as c_long,
+            ],
+        );
         self.host = host;
         self.refresh_all();
     }
@@ -199,6 +287,7 @@ impl Mdevs {
         let (max_apid, max_apqi) = self.max_ids();
         let state = self.get(id).ok_or(ENODEV)?;
         let dev = state.dev.clone();
+        let uuid = state.uuid;
         let current = state.assigned;
         let out_of_range = |which: OutOfRange| {
             let (kind, max) = match which {
@@ -209,6 +298,26 @@ impl Mdevs {
                 dev,
                 "{edit} refused: {kind} ID out of range (this host's highest is {max:#x})\n"
             );
+            let (name, id) = edit_name(edit);
+            let u = uuid_args(&uuid);
+            dbf::event(
+                Level::Warn,
+                kernel::c_str!(concat!(
+                    "mdev ",
+                    uuid_fmt!(),
+                    ": %s %#lx refused: out of range\n"
+                )),
+                &[
+                    u[0],
+                    u[1],
+                    u[2],
+                    u[3],
+                    u[4],
+                    u[5],
+                    name.as_char_ptr() as c_long,
+                    id,
+                ],
+            );
             ENODEV
         };
         let next = edit
@@ -218,9 +327,9 @@ impl Mdevs {
             return Ok(());
         }
         if let Some(perms) = perms {
-            self.check_host_reservations(&dev, edit, &current, &next, perms)?;
+            self.check_host_reservations(&dev, &uuid, edit, &current, &next, perms)?;
         }
-        self.check_sharing(&dev, edit, &current, &next)?;
+        self.check_sharing(&dev, &uuid, edit, &current, &next)?;
         if let Edit::Replace(_) = edit {
             Edit::check_range(&next, max_apid, max_apqi).map_err(out_of_range)?;
         }
@@ -231,12 +340,14 @@ impl Mdevs {
             state.assigned = next;
             state.guest = guest;
         }
+        dbf_applied(&uuid, edit);
         Ok(())
     }
 
     fn check_host_reservations(
         &self,
         dev: &Device,
+        uuid: &Uuid,
         edit: Edit,
         current: &Matrix,
         next: &Matrix,
@@ -245,6 +356,9 @@ impl Mdevs {
         let mut refused = 0usize;
         for (apid, apqi) in added_apqns(current, next) {
             if perms.owned_by_host(Apqn { apid, apqi }) {
+                if refused == 0 {
+                    dbf_refused(uuid, edit, Apqn { apid, apqi }, DBF_RESERVED);
+                }
                 if refused < MAX_LOGGED_APQNS {
                     dev_warn!(
                         dev,
@@ -266,9 +380,19 @@ impl Mdevs {
         Ok(())
     }
 
-    fn check_sharing(&self, dev: &Device, edit: Edit, current: &Matrix, next: &Matrix) -> Result {
+    fn check_sharing(
+        &self,
+        dev: &Device,
+        uuid: &Uuid,
+        edit: Edit,
+        current: &Matrix,
+        next: &Matrix,
+    ) -> Result {
         let mut shared = 0usize;
         for (apid, apqi) in self.claims.conflicts(current, next) {
+            if shared == 0 {
+                dbf_refused(uuid, edit, Apqn { apid, apqi }, DBF_SHARED);
+            }
             if shared < MAX_LOGGED_APQNS {
                 if let Some((_, holder)) = self.holder(Apqn { apid, apqi }) {
                     dev_warn!(
@@ -298,6 +422,23 @@ impl Mdevs {
         for (apid, apqi) in self.claims.held_in(apm, aqm) {
             if found < MAX_LOGGED_APQNS {
                 if let Some((_, holder)) = self.holder(Apqn { apid, apqi }) {
+                    if found == 0 {
+                        let u = uuid_args(&holder.uuid);
+                        dbf::event(
+                            Level::Warn,
+                            DBF_IN_USE,
+                            &[
+                                c_long::from(apid),
+                                c_long::from(apqi),
+                                u[0],
+                                u[1],
+                                u[2],
+                                u[3],
+                                u[4],
+                                u[5],
+                            ],
+                        );
+                    }
                     dev_warn!(
                         holder.dev,
                         "Can not reserve queue {apid:02x}.{apqi:04x} for host driver: in use by mdev\n"
@@ -314,6 +455,11 @@ impl Mdevs {
 
     /// A queue was bound to this driver: it may now reach its mdev's guest.
     pub(crate) fn bind_queue(&mut self, apqn: Apqn) {
+        dbf::event(
+            Level::Info,
+            c"queue %02lx.%04lx bound to vfio_ap\n",
+            &[c_long::from(apqn.apid), c_long::from(apqn.apqi)],
+        );
         if let Some(u) = self.usable.get_mut(usize::from(apqn.apid)) {
             u.set(apqn.apqi);
         }
@@ -322,6 +468,11 @@ impl Mdevs {
 
     /// A queue is leaving this driver: withdraw it from its mdev's guest.
     pub(crate) fn unbind_queue(&mut self, apqn: Apqn) {
+        dbf::event(
+            Level::Info,
+            c"queue %02lx.%04lx unbound from vfio_ap\n",
+            &[c_long::from(apqn.apid), c_long::from(apqn.apqi)],
+        );
         if let Some(u) = self.usable.get_mut(usize::from(apqn.apid)) {
             u.clear(apqn.apqi);
         }

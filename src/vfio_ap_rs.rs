@@ -12,6 +12,7 @@
 //! - [`model`]: pure logic (masks, parsing, formatting), also unit-tested on the host.
 
 mod ap_bus;
+mod dbf;
 mod driver_core;
 mod locks;
 #[deny(unsafe_code)]
@@ -42,11 +43,19 @@ module! {
 /// The loaded module: everything it registered, torn down in reverse on unload.
 struct VfioAp {
     _matrix: matrix_dev::MatrixDevice,
+    // Last: the debug area outlives everything that logs to it.
+    _dbf: dbf::Registration,
 }
 
 impl kernel::Module for VfioAp {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        let dbf = dbf::Registration::register().inspect_err(|_| {
+            pr_err!("cannot register the s390dbf area vfio_ap\n");
+        })?;
         let matrix = matrix_dev::MatrixDevice::create(module)?;
-        Ok(Self { _matrix: matrix })
+        Ok(Self {
+            _matrix: matrix,
+            _dbf: dbf,
+        })
     }
 }

@@ -7,5 +7,6 @@
 #include <linux/mdev.h>
 #include <linux/vfio.h>
 #include <asm/zcrypt.h>
+#include <asm/debug.h>
 #include "ap_bus.h"
 #include "helpers.h"

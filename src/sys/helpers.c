@@ -4,6 +4,7 @@
  * See helpers.h; bindgen generates their Rust declarations.
  */
 #include <asm/ap.h>
+#include <asm/debug.h>
 
 #include "helpers.h"
 
@@ -25,4 +26,11 @@ u32 vfio_ap_rs_ap_zapq(u32 qid)
 u32 vfio_ap_rs_ap_tapq(u32 qid)
 {
 	return ap_tapq(qid, NULL).value;
+}
+
+void vfio_ap_rs_dbf_event(struct debug_info *id, int level, const char *fmt,
+			  const long args[9])
+{
+	debug_sprintf_event(id, level, (char *)fmt, args[0], args[1], args[2], args[3],
+			    args[4], args[5], args[6], args[7], args[8]);
 }

@@ -20,4 +20,13 @@ int vfio_ap_rs_ap_qci(struct ap_config_info *info);
 u32 vfio_ap_rs_ap_zapq(u32 qid);
 u32 vfio_ap_rs_ap_tapq(u32 qid);
 
+struct debug_info;
+
+/*
+ * asm/debug.h: record an s390dbf sprintf event (a macro over a variadic function). The
+ * format must live as long as the area; the arguments are longs, unused ones are ignored.
+ */
+void vfio_ap_rs_dbf_event(struct debug_info *id, int level, const char *fmt,
+			  const long args[9]);
+
 #endif
