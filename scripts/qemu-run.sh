@@ -101,12 +101,16 @@ build_initramfs() {
 		s390x-linux-gnu-gcc -static -O2 -Wall -I"$entry/uapi/include" "$prog" \
 			-o "$root/bin/$(basename "$prog" .c)" || die "cannot build guest program $prog"
 	done
-	# lszcrypt (Debian's s390-tools) with the loader and libc it links against.
-	if [ -x "$GUEST_DIR/lszcrypt" ]; then
-		install -m 0755 "$GUEST_DIR/lszcrypt" "$root/sbin/lszcrypt"
-		mkdir -p "$root/lib"
-		cp -L /usr/s390x-linux-gnu/lib/ld64.so.1 /usr/s390x-linux-gnu/lib/libc.so.6 "$root/lib/"
-	fi
+	# lszcrypt (Debian's s390-tools) and mdevctl, with the loader and libraries they link
+	# against, from the s390x cross toolchain.
+	mkdir -p "$root/lib" "$root/etc/mdevctl.d/scripts.d/callouts" "$root/etc/mdevctl.d/scripts.d/notifiers"
+	cp -L /usr/s390x-linux-gnu/lib/{ld64.so.1,libc.so.6,libgcc_s.so.1} "$root/lib/"
+	local tool
+	for tool in lszcrypt mdevctl; do
+		if [ -x "$GUEST_DIR/$tool" ]; then
+			install -m 0755 "$GUEST_DIR/$tool" "$root/sbin/$tool"
+		fi
+	done
 	local i=0 d
 	for d in "${tests[@]}"; do
 		i=$((i + 1))

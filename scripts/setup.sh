@@ -101,21 +101,23 @@ step_kernel_source() {
 	rm -rf "$tmp"
 }
 
-# s390x userland for the guest: static busybox, and lszcrypt from s390-tools (dynamic: the
-# runner adds the cross libc's loader and libc beside it).
+# s390x userland for the guest: static busybox, lszcrypt from s390-tools and mdevctl (both
+# dynamic: the runner adds the cross toolchain's loader, libc and libgcc_s beside them).
 step_guest_userland() {
-	[ -x "$GUEST_DIR/busybox" ] && [ -x "$GUEST_DIR/lszcrypt" ] && return 0
+	[ -x "$GUEST_DIR/busybox" ] && [ -x "$GUEST_DIR/lszcrypt" ] && [ -x "$GUEST_DIR/mdevctl" ] && return 0
 	apt_update
 	local tmp
 	tmp=$(mktemp -d)
 	chmod 755 "$tmp" # apt downloads as user _apt
-	(cd "$tmp" && apt-get download -qq busybox-static:s390x s390-tools:s390x) \
-		|| die "apt-get download busybox-static:s390x s390-tools:s390x failed"
+	(cd "$tmp" && apt-get download -qq busybox-static:s390x s390-tools:s390x mdevctl:s390x) \
+		|| die "apt-get download busybox-static:s390x s390-tools:s390x mdevctl:s390x failed"
 	dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/x"
 	dpkg-deb -x "$tmp"/s390-tools_*.deb "$tmp/x"
+	dpkg-deb -x "$tmp"/mdevctl_*.deb "$tmp/x"
 	mkdir -p "$GUEST_DIR"
 	install -m 0755 "$tmp/x/bin/busybox" "$GUEST_DIR/busybox"
 	install -m 0755 "$(find "$tmp/x" -name lszcrypt -type f | head -n1)" "$GUEST_DIR/lszcrypt"
+	install -m 0755 "$tmp/x/usr/bin/mdevctl" "$GUEST_DIR/mdevctl"
 	rm -rf "$tmp"
 }
 
@@ -123,5 +125,5 @@ run_step "apt sources (bookworm-backports, trixie-backports, s390x arch)" step_s
 run_step "host packages (Debian rustc 1.96, LLVM 19, QEMU, s390x cross gcc)" step_packages
 run_step "bindgen-cli 0.72" step_bindgen
 run_step "linux-source-$KVER_MAJOR into $KSRC" step_kernel_source
-run_step "guest userland (busybox, lszcrypt for s390x)" step_guest_userland
+run_step "guest userland (busybox, lszcrypt, mdevctl for s390x)" step_guest_userland
 info "setup complete"
