@@ -144,6 +144,11 @@ impl Apqn {
     fn qid(self) -> u32 {
         (u32::from(self.apid) << 8) | u32::from(self.apqi)
     }
+
+    /// Adapter and domain as the two longs of an s390dbf `%02lx.%04lx`.
+    pub(crate) fn dbf_args(self) -> [c_long; 2] {
+        [c_long::from(self.apid), c_long::from(self.apqi)]
+    }
 }
 
 /// How a queue reset ended.

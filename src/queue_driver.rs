@@ -67,7 +67,7 @@ impl ApDriver for QueueDriver {
         let mut ctx = LockCtx::enter();
         let mut guests = ctx.guests();
         let (mut mdevs, _) = guests.mdevs();
-        mdevs.bind_queue(queue.apqn());
+        mdevs.set_queue_bound(queue.apqn(), true);
         Ok(())
     }
 
@@ -77,7 +77,7 @@ impl ApDriver for QueueDriver {
             let mut ctx = LockCtx::enter();
             let mut guests = ctx.guests();
             let (mut mdevs, _) = guests.mdevs();
-            mdevs.unbind_queue(apqn);
+            mdevs.set_queue_bound(apqn, false);
             mdevs.in_host_config(apqn)
         };
         // Clear what a guest may have left in the queue before the host gets it, outside the
@@ -90,7 +90,7 @@ impl ApDriver for QueueDriver {
                     dbf::event(
                         Level::Error,
                         c"reset of queue %02lx.%04lx timed out\n",
-                        &[c_long::from(apqn.apid), c_long::from(apqn.apqi)],
+                        &apqn.dbf_args(),
                     );
                     dev_warn!(
                     queue.device(),

@@ -453,28 +453,21 @@ impl Mdevs {
         found > 0
     }
 
-    /// A queue was bound to this driver: it may now reach its mdev's guest.
-    pub(crate) fn bind_queue(&mut self, apqn: Apqn) {
-        dbf::event(
-            Level::Info,
-            c"queue %02lx.%04lx bound to vfio_ap\n",
-            &[c_long::from(apqn.apid), c_long::from(apqn.apqi)],
-        );
+    /// A queue was bound to this driver (it may now reach its mdev's guest), or is leaving
+    /// it (withdraw it from the guest).
+    pub(crate) fn set_queue_bound(&mut self, apqn: Apqn, bound: bool) {
+        let fmt = if bound {
+            c"queue %02lx.%04lx bound to vfio_ap\n"
+        } else {
+            c"queue %02lx.%04lx unbound from vfio_ap\n"
+        };
+        dbf::event(Level::Info, fmt, &apqn.dbf_args());
         if let Some(u) = self.usable.get_mut(usize::from(apqn.apid)) {
-            u.set(apqn.apqi);
-        }
-        self.refresh_holder(apqn);
-    }
-
-    /// A queue is leaving this driver: withdraw it from its mdev's guest.
-    pub(crate) fn unbind_queue(&mut self, apqn: Apqn) {
-        dbf::event(
-            Level::Info,
-            c"queue %02lx.%04lx unbound from vfio_ap\n",
-            &[c_long::from(apqn.apid), c_long::from(apqn.apqi)],
-        );
-        if let Some(u) = self.usable.get_mut(usize::from(apqn.apid)) {
-            u.clear(apqn.apqi);
+            if bound {
+                u.set(apqn.apqi);
+            } else {
+                u.clear(apqn.apqi);
+            }
         }
         self.refresh_holder(apqn);
     }
