@@ -68,47 +68,24 @@ fn edit_name(edit: Edit) -> (&'static CStr, c_long) {
     (name, id as c_long)
 }
 
-/// s390dbf: an edit of mdev `uuid` was applied.
-fn dbf_applied(uuid: &Uuid, edit: Edit) {
-    let (name, id) = edit_name(edit);
-    let u = uuid_args(uuid);
-    dbf::event(
-        Level::Info,
-        kernel::c_str!(concat!("mdev ", uuid_fmt!(), ": %s %#lx\n")),
-        &[
-            u[0],
-            u[1],
-            u[2],
-            u[3],
-            u[4],
-            u[5],
-            name.as_char_ptr() as c_long,
-            id,
-        ],
-    );
-}
-
-/// s390dbf: an edit of mdev `uuid` was refused because of `apqn`; `fmt` says why.
-fn dbf_refused(uuid: &Uuid, edit: Edit, apqn: Apqn, fmt: &'static CStr) {
+/// s390dbf: an event about an edit of mdev `uuid`. `fmt` starts with the UUID's six longs
+/// and the attribute's name; `rest` follows them (two longs at most).
+fn dbf_edit(level: Level, fmt: &'static CStr, uuid: &Uuid, edit: Edit, rest: &[c_long]) {
     let (name, _) = edit_name(edit);
-    let u = uuid_args(uuid);
-    dbf::event(
-        Level::Warn,
-        fmt,
-        &[
-            u[0],
-            u[1],
-            u[2],
-            u[3],
-            u[4],
-            u[5],
-            name.as_char_ptr() as c_long,
-            c_long::from(apqn.apid),
-            c_long::from(apqn.apqi),
-        ],
-    );
+    let [u0, u1, u2, u3, u4, u5] = uuid_args(uuid);
+    let mut args = [u0, u1, u2, u3, u4, u5, name.as_char_ptr() as c_long, 0, 0];
+    for (dst, src) in args.iter_mut().skip(7).zip(rest) {
+        *dst = *src;
+    }
+    dbf::event(level, fmt, &args);
 }
 
+const DBF_APPLIED: &CStr = kernel::c_str!(concat!("mdev ", uuid_fmt!(), ": %s %#lx\n"));
+const DBF_OUT_OF_RANGE: &CStr = kernel::c_str!(concat!(
+    "mdev ",
+    uuid_fmt!(),
+    ": %s %#lx refused: out of range\n"
+));
 const DBF_RESERVED: &CStr = kernel::c_str!(concat!(
     "mdev ",
     uuid_fmt!(),
@@ -298,25 +275,12 @@ impl Mdevs {
                 dev,
                 "{edit} refused: {kind} ID out of range (this host's highest is {max:#x})\n"
             );
-            let (name, id) = edit_name(edit);
-            let u = uuid_args(&uuid);
-            dbf::event(
+            dbf_edit(
                 Level::Warn,
-                kernel::c_str!(concat!(
-                    "mdev ",
-                    uuid_fmt!(),
-                    ": %s %#lx refused: out of range\n"
-                )),
-                &[
-                    u[0],
-                    u[1],
-                    u[2],
-                    u[3],
-                    u[4],
-                    u[5],
-                    name.as_char_ptr() as c_long,
-                    id,
-                ],
+                DBF_OUT_OF_RANGE,
+                &uuid,
+                edit,
+                &[edit_name(edit).1],
             );
             ENODEV
         };
@@ -340,7 +304,7 @@ impl Mdevs {
             state.assigned = next;
             state.guest = guest;
         }
-        dbf_applied(&uuid, edit);
+        dbf_edit(Level::Info, DBF_APPLIED, &uuid, edit, &[edit_name(edit).1]);
         Ok(())
     }
 
@@ -357,7 +321,13 @@ impl Mdevs {
         for (apid, apqi) in added_apqns(current, next) {
             if perms.owned_by_host(Apqn { apid, apqi }) {
                 if refused == 0 {
-                    dbf_refused(uuid, edit, Apqn { apid, apqi }, DBF_RESERVED);
+                    dbf_edit(
+                        Level::Warn,
+                        DBF_RESERVED,
+                        uuid,
+                        edit,
+                        &Apqn { apid, apqi }.dbf_args(),
+                    );
                 }
                 if refused < MAX_LOGGED_APQNS {
                     dev_warn!(
@@ -391,7 +361,13 @@ impl Mdevs {
         let mut shared = 0usize;
         for (apid, apqi) in self.claims.conflicts(current, next) {
             if shared == 0 {
-                dbf_refused(uuid, edit, Apqn { apid, apqi }, DBF_SHARED);
+                dbf_edit(
+                    Level::Warn,
+                    DBF_SHARED,
+                    uuid,
+                    edit,
+                    &Apqn { apid, apqi }.dbf_args(),
+                );
             }
             if shared < MAX_LOGGED_APQNS {
                 if let Some((_, holder)) = self.holder(Apqn { apid, apqi }) {

@@ -103,3 +103,21 @@ sim_require() {
 	ktap_finish
 	exit 0
 }
+
+# ref_mdev_2x2 UUID: the standard configuration with the in-tree C driver loaded, adapters
+# 2-3 and domains 6-7 released to it, and mdev UUID holding 02-03 x 0006-0007 plus control
+# domain 9.
+ref_mdev_2x2() {
+	local m=$MATRIX/$1 a d
+	ref_unload 2>/dev/null
+	masks_default
+	sim_standard
+	ref_load
+	wait_until 10 bindings_complete
+	echo -2,-3 > $AP/apmask
+	echo -6,-7 > $AP/aqmask
+	echo "$1" > $MDEV_TYPE/create
+	for a in 2 3; do echo $a > $m/assign_adapter; done
+	for d in 6 7; do echo $d > $m/assign_domain; done
+	echo 9 > $m/assign_control_domain
+}

@@ -14,17 +14,7 @@ ktap_header
 ktap_plan 22
 sim_require 22
 
-ref_unload 2>/dev/null
-masks_default
-sim_standard
-ref_load
-wait_until 10 bindings_complete
-echo -2,-3 > $AP/apmask
-echo -6,-7 > $AP/aqmask
-echo $U > $MDEV_TYPE/create
-for a in 2 3; do echo $a > $M/assign_adapter; done
-for d in 6 7; do echo $d > $M/assign_domain; done
-echo 9 > $M/assign_control_domain
+ref_mdev_2x2 $U
 ktap_check "guest_matrix starts with 02/03 x 0006/0007" test "$(cat $M/guest_matrix)" = \
 	"$(printf '02.0006\n02.0007\n03.0006\n03.0007')"
 

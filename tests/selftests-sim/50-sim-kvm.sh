@@ -60,17 +60,7 @@ if [ ! -c /dev/kvm ] || ! command -v vfio-ap-attach > /dev/null; then
 	exit 0
 fi
 
-ref_unload 2>/dev/null
-masks_default
-sim_standard
-ref_load
-wait_until 10 bindings_complete
-echo -2,-3 > $AP/apmask
-echo -6,-7 > $AP/aqmask
-echo $U > $MDEV_TYPE/create
-for a in 2 3; do echo $a > $M/assign_adapter; done
-for d in 6 7; do echo $d > $M/assign_domain; done
-echo 9 > $M/assign_control_domain
+ref_mdev_2x2 $U
 
 rm -f $FIFO $OUT
 mkfifo $FIFO
