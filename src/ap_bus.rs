@@ -164,39 +164,63 @@ pub(crate) enum ResetOutcome {
     Failed(u8),
 }
 
+/// How many queues [`reset_queues`] resets at once.
+pub(crate) const RESET_BATCH: usize = 32;
+
 /// Resets (zeroizes) a queue with ZAPQ and waits, at most about a second, for it to finish.
 ///
 /// Sleeps: never call it with a spinlock held, and not with the driver's global locks either
 /// (a queue stuck in reset must not stall everyone else).
 pub(crate) fn reset_queue(apqn: Apqn) -> ResetOutcome {
+    let mut outcome = [ResetOutcome::Done];
+    reset_queues(&[apqn], &mut outcome);
+    let [outcome] = outcome;
+    outcome
+}
+
+/// Resets up to [`RESET_BATCH`] queues at once: ZAPQ to each, then one wait for all of them,
+/// at most about a second. `outcomes[i]` tells how the reset of `apqns[i]` ended. Sleeps,
+/// as [`reset_queue`].
+pub(crate) fn reset_queues(apqns: &[Apqn], outcomes: &mut [ResetOutcome]) {
     const MAX_TESTS: u32 = 60;
-    let zapq = || {
+    let zapq = |apqn: Apqn| {
         // SAFETY: ZAPQ on any queue number is safe; a missing queue answers with rc 01.
         QueueStatus::from_word(unsafe { sys::vfio_ap_rs_ap_zapq(apqn.qid()) }).rc
     };
-    let mut step = after_zapq(zapq());
-    for n in 0..MAX_TESTS {
-        step = match step {
-            ResetStep::Done => return ResetOutcome::Done,
-            ResetStep::Gone => return ResetOutcome::Gone,
-            ResetStep::Failed(rc) => return ResetOutcome::Failed(rc),
-            ResetStep::Rezap => after_zapq(zapq()),
-            ResetStep::Wait { rezap } => {
-                let wait = backoff_us(n);
-                if wait > 0 {
-                    fsleep(Delta::from_micros(i64::from(wait)));
-                }
-                // SAFETY: TAPQ on any queue number is safe; a missing queue answers rc 01.
-                let status = QueueStatus::from_word(unsafe { sys::vfio_ap_rs_ap_tapq(apqn.qid()) });
-                after_tapq(status.rc, rezap)
-            }
-        };
+    let tapq = |apqn: Apqn| {
+        // SAFETY: TAPQ on any queue number is safe; a missing queue answers rc 01.
+        QueueStatus::from_word(unsafe { sys::vfio_ap_rs_ap_tapq(apqn.qid()) }).rc
+    };
+    let mut steps = [ResetStep::Done; RESET_BATCH];
+    for (step, apqn) in steps.iter_mut().zip(apqns) {
+        *step = after_zapq(zapq(*apqn));
     }
-    match step {
-        ResetStep::Done => ResetOutcome::Done,
-        ResetStep::Gone => ResetOutcome::Gone,
-        ResetStep::Failed(rc) => ResetOutcome::Failed(rc),
-        ResetStep::Wait { .. } | ResetStep::Rezap => ResetOutcome::TimedOut,
+    let steps = steps.get_mut(..apqns.len().min(RESET_BATCH)).unwrap_or_default();
+    for n in 0..MAX_TESTS {
+        let waiting = steps.iter().any(|s| matches!(s, ResetStep::Wait { .. }));
+        let rezapping = steps.iter().any(|s| matches!(s, ResetStep::Rezap));
+        if !waiting && !rezapping {
+            break;
+        }
+        let wait = backoff_us(n);
+        if waiting && wait > 0 {
+            fsleep(Delta::from_micros(i64::from(wait)));
+        }
+        for (step, apqn) in steps.iter_mut().zip(apqns) {
+            *step = match *step {
+                ResetStep::Rezap => after_zapq(zapq(*apqn)),
+                ResetStep::Wait { rezap } => after_tapq(tapq(*apqn), rezap),
+                done => done,
+            };
+        }
+    }
+    for (out, step) in outcomes.iter_mut().zip(steps.iter()) {
+        *out = match *step {
+            ResetStep::Done => ResetOutcome::Done,
+            ResetStep::Gone => ResetOutcome::Gone,
+            ResetStep::Failed(rc) => ResetOutcome::Failed(rc),
+            ResetStep::Wait { .. } | ResetStep::Rezap => ResetOutcome::TimedOut,
+        };
     }
 }
 

@@ -6,8 +6,13 @@
 //!
 //! 1. the AP bus's `ap_attr_mutex` (host reservations, `apmask`/`aqmask`);
 //! 2. the guests lock: which mdevs exist and which guest each is attached to;
-//! 3. a guest's `kvm->lock` (with the VFIO attach);
+//! 3. one guest's `kvm->lock`, which guards its crypto control block (CRYCB);
 //! 4. the mdevs lock: every mdev's matrix and guest view, the queue bindings.
+//!
+//! The guests lock guards which mdev is attached to which VM, so holding it keeps every
+//! attachment, and thus every `kvm->lock` a path may need, fixed. A path that programs a
+//! guest's CRYCB takes that guest's `kvm->lock` below the guests lock, then the mdevs lock
+//! to read the view; `kvm->lock` of two guests is never held at once.
 //!
 //! Every entry point (a sysfs callback, an AP bus or mdev callback) starts from one
 //! [`LockCtx`]. Each level is reached only from the level above, and each guard mutably
@@ -21,7 +26,11 @@ use kernel::{
     prelude::*,
     sync::{
         global_lock,
-        lock::GlobalGuard, //
+        lock::{
+            mutex::MutexBackend,
+            GlobalGuard,
+            Guard, //
+        },
     },
 };
 
@@ -29,6 +38,10 @@ use crate::{
     ap_bus::{
         ApPermsGuard,
         ApPermsLock, //
+    },
+    kvm::{
+        Crycb,
+        KvmRef, //
     },
     state::{
         Guests,
@@ -83,7 +96,7 @@ impl LockCtx {
     /// Takes the guests lock without `ap_attr_mutex`.
     pub(crate) fn guests(&mut self) -> GuestsLevel<'_> {
         GuestsLevel {
-            _guests: GUESTS.lock(),
+            guests: GUESTS.lock(),
             perms: None,
         }
     }
@@ -107,7 +120,7 @@ impl PermsLevel<'_> {
     /// Takes the guests lock under `ap_attr_mutex`.
     pub(crate) fn guests(&mut self) -> GuestsLevel<'_> {
         GuestsLevel {
-            _guests: GUESTS.lock(),
+            guests: GUESTS.lock(),
             perms: Some(&self.perms),
         }
     }
@@ -115,7 +128,7 @@ impl PermsLevel<'_> {
 
 /// The guests lock held (and `ap_attr_mutex` if reached through [`PermsLevel`]).
 pub(crate) struct GuestsLevel<'a> {
-    _guests: GlobalGuard<GUESTS>,
+    guests: GlobalGuard<GUESTS>,
     perms: Option<&'a ApPermsGuard>,
 }
 
@@ -129,6 +142,51 @@ impl<'a> GuestsLevel<'a> {
             },
             self.perms,
         )
+    }
+
+    /// The attachments, which the guests lock guards.
+    pub(crate) fn state(&mut self) -> &mut Guests {
+        &mut self.guests
+    }
+
+    /// The attachments and the mdevs lock at once.
+    pub(crate) fn state_and_mdevs(&mut self) -> (&mut Guests, MdevsGuard<'_>) {
+        (
+            &mut self.guests,
+            MdevsGuard {
+                mdevs: MDEVS.lock(),
+                _outer: PhantomData,
+            },
+        )
+    }
+
+    /// Takes `kvm->lock` of one guest. The mdevs lock comes from the result.
+    pub(crate) fn kvm<'b>(&'b mut self, kvm: &'b KvmRef) -> KvmLevel<'b> {
+        KvmLevel {
+            kvm,
+            _guard: kvm.lock().lock(),
+            _guests: PhantomData,
+        }
+    }
+}
+
+/// The guests lock and one guest's `kvm->lock` held.
+pub(crate) struct KvmLevel<'a> {
+    kvm: &'a KvmRef,
+    _guard: Guard<'a, (), MutexBackend>,
+    _guests: PhantomData<&'a mut ()>,
+}
+
+impl KvmLevel<'_> {
+    /// Takes the mdevs lock; also returns the guest's CRYCB, which `kvm->lock` guards.
+    pub(crate) fn mdevs(&mut self) -> (MdevsGuard<'_>, Crycb<'_>) {
+        let mdevs = MdevsGuard {
+            mdevs: MDEVS.lock(),
+            _outer: PhantomData,
+        };
+        // SAFETY: `self` holds `kvm->lock` of `self.kvm` for as long as it is borrowed.
+        let crycb = unsafe { Crycb::new(self.kvm) };
+        (mdevs, crycb)
     }
 }
 

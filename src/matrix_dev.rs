@@ -46,8 +46,9 @@ use crate::{
     },
 };
 
-/// The optional interfaces implemented so far.
-const SUPPORTED_FEATURES: &[&str] = &["guest_matrix", "ap_config"];
+/// The optional interfaces, as the C driver of Linux 7.3 lists them: guest views, hot plug
+/// into running guests, and the `ap_config` attribute.
+const SUPPORTED_FEATURES: &[&str] = &["guest_matrix", "hotplug", "ap_config"];
 
 /// `/sys/devices/vfio_ap/matrix/features`: the optional interfaces this driver implements,
 /// space separated, for tools that adapt to the driver version.
@@ -58,8 +59,7 @@ impl AttributeOps for Features {
     const READABLE: bool = true;
 
     fn show((): &(), out: &mut Formatter<'_>) -> Result {
-        // Grows as the driver does; the C driver of Linux 7.3 prints
-        // "guest_matrix hotplug ap_config". Tools look for single words in this list.
+        // Tools look for single words in this list.
         let mut sep = "";
         for feature in SUPPORTED_FEATURES {
             write!(out, "{sep}{feature}").map_err(|_| EFBIG)?;

@@ -38,6 +38,8 @@ use crate::{
         },
     },
     state::{
+        drain_resets,
+        sync_guests,
         MdevId,
         MdevState, //
     },
@@ -50,8 +52,8 @@ use crate::{
 
 /// The state of one mdev that lives outside the locks: its identity.
 pub(crate) struct MatrixMdev {
-    id: MdevId,
-    dev: ARef<Device>,
+    pub(crate) id: MdevId,
+    pub(crate) dev: ARef<Device>,
 }
 
 /// The mdev driver `vfio_ap_mdev`.
@@ -106,12 +108,21 @@ fn apply(mdev: &MatrixMdev, attr: &str, input: &[u8], edit: fn(u64) -> Edit) -> 
     apply_change(mdev, edit(id))
 }
 
+/// Applies one change; an attached guest gets it at once (hot plug and unplug), and queues
+/// it lost are reset before anyone else can have them.
 fn apply_change(mdev: &MatrixMdev, edit: Edit) -> Result {
     let mut ctx = LockCtx::enter();
-    let mut perms = ctx.perms();
-    let mut guests = perms.guests();
-    let (mut mdevs, perms) = guests.mdevs();
-    mdevs.change(mdev.id, edit, perms)
+    {
+        let mut perms = ctx.perms();
+        let mut guests = perms.guests();
+        {
+            let (mut mdevs, perms) = guests.mdevs();
+            mdevs.change(mdev.id, edit, perms)?;
+        }
+        sync_guests(&mut guests);
+    }
+    drain_resets(&mut ctx);
+    Ok(())
 }
 
 /// Reads one mdev's state under the mdevs lock.

@@ -23,6 +23,10 @@ use kernel::{
 use crate::{
     driver_core::BusDevice,
     sys,
+    vfio::{
+        self,
+        VfioDriver, //
+    },
     sysfs::{
         AttributeGroups,
         AttributeOwner, //
@@ -46,7 +50,8 @@ impl Mdev {
         unsafe { &*ptr.cast::<Self>() }
     }
 
-    fn raw_device(&self) -> *mut sys::device {
+    /// The mdev's `struct device`, for the C APIs that take it.
+    pub(crate) fn raw_device(&self) -> *mut sys::device {
         // SAFETY: By the type invariant the mdev is valid, so its embedded device is too.
         unsafe { &raw mut (*self.0.get()).dev }
     }
@@ -72,14 +77,21 @@ impl Mdev {
 
 /// The operations of an mdev driver.
 pub(crate) trait MdevDriver: 'static {
-    /// Per-mdev state, shared with sysfs callbacks and later users.
-    type Data: Send + Sync;
+    /// Per-mdev state, shared with sysfs callbacks and the mdev's VFIO device.
+    type Data: VfioDriver;
 
-    /// A new mdev: set up its state.
+    /// A new mdev: set up its state. Its VFIO device is registered next.
     fn probe(mdev: &Mdev) -> Result<Arc<Self::Data>>;
 
-    /// The mdev is going away: tear down what `probe` set up.
+    /// The mdev is going away and its VFIO device is gone (closed and unregistered): tear
+    /// down what `probe` set up.
     fn remove(mdev: &Mdev, data: Arc<Self::Data>);
+}
+
+/// What a bound mdev's drvdata points to.
+struct Bound<T: MdevDriver> {
+    data: Arc<T::Data>,
+    vfio: vfio::Registration<T::Data>,
 }
 
 /// An mdev driver registered with the mdev core.
@@ -146,15 +158,25 @@ impl<T: MdevDriver> DriverRegistration<T> {
     unsafe extern "C" fn probe_callback(mdev: *mut sys::mdev_device) -> c_int {
         // SAFETY: The mdev core passes a live mdev for the duration of probe.
         let mdev = unsafe { Mdev::from_raw(mdev) };
-        match T::probe(mdev) {
-            Ok(data) => {
+        let data = match T::probe(mdev) {
+            Ok(data) => data,
+            Err(e) => return e.to_errno(),
+        };
+        let bound = vfio::Registration::register(mdev, data.clone()).and_then(|vfio| {
+            KBox::new(Bound::<T> { data: data.clone(), vfio }, GFP_KERNEL).map_err(Into::into)
+        });
+        match bound {
+            Ok(bound) => {
                 // SAFETY: The device is live; its drvdata is ours while it is bound to us.
                 unsafe {
-                    sys::dev_set_drvdata(mdev.raw_device(), Arc::into_raw(data).cast_mut().cast())
+                    sys::dev_set_drvdata(mdev.raw_device(), KBox::into_raw(bound).cast())
                 };
                 0
             }
-            Err(e) => e.to_errno(),
+            Err(e) => {
+                T::remove(mdev, data);
+                e.to_errno()
+            }
         }
     }
 
@@ -169,11 +191,14 @@ impl<T: MdevDriver> DriverRegistration<T> {
         let dev = mdev.raw_device();
         // SAFETY: The device is live and bound to us.
         let ptr = unsafe { sys::dev_get_drvdata(dev) };
+        // SAFETY: `probe_callback` stored a `KBox<Bound<T>>` here with `into_raw`, and this
+        // is the one place that takes it back. Sysfs files are gone by now.
+        let bound = unsafe { KBox::from_raw(ptr.cast::<Bound<T>>()) };
+        let Bound { data, vfio } = KBox::into_inner(bound);
+        // Blocks until userspace has closed the VFIO device (asking it to, meanwhile).
+        drop(vfio);
         // SAFETY: As above; nothing reads drvdata once the driver is unbinding.
         unsafe { sys::dev_set_drvdata(dev, core::ptr::null_mut()) };
-        // SAFETY: `probe_callback` stored an `Arc<T::Data>` here with `into_raw`, and this is
-        // the one place that takes it back. Sysfs files are gone by now.
-        let data = unsafe { Arc::from_raw(ptr.cast::<T::Data>()) };
         T::remove(mdev, data);
     }
 }
@@ -190,15 +215,15 @@ impl<T: MdevDriver> PinnedDrop for DriverRegistration<T> {
 pub(crate) struct MdevAttributes<T: MdevDriver>(PhantomData<T>);
 
 // SAFETY: Attributes of this owner are only in the groups of `DriverRegistration<T>`. The
-// driver core creates those files after `probe_callback` stored the `Arc` in drvdata and
+// driver core creates those files after `probe_callback` stored the `Bound` in drvdata and
 // removes them (draining running callbacks) before `remove_callback` takes it back.
 unsafe impl<T: MdevDriver> AttributeOwner for MdevAttributes<T> {
     type Data = T::Data;
 
     unsafe fn data<'a>(dev: *mut sys::device) -> &'a T::Data {
-        // SAFETY: See the `unsafe impl`: drvdata holds a reference of a live `Arc<T::Data>`
-        // (from `Arc::into_raw`) throughout every callback.
-        unsafe { &*sys::dev_get_drvdata(dev).cast::<T::Data>() }
+        // SAFETY: See the `unsafe impl`: drvdata holds a live `Bound<T>` (from
+        // `KBox::into_raw`) throughout every callback.
+        unsafe { &(*sys::dev_get_drvdata(dev).cast::<Bound<T>>()).data }
     }
 }
 

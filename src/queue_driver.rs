@@ -27,6 +27,11 @@ use crate::{
     },
     locks::LockCtx,
     model::mask::ApMask,
+    state::{
+        drain_resets,
+        sync_guests,
+        Mdevs, //
+    },
     sysfs::{
         attribute_groups,
         Attribute,
@@ -64,22 +69,19 @@ impl ApDriver for QueueDriver {
     const QUEUE_GROUPS: &'static AttributeGroups = &QUEUE_GROUPS;
 
     fn probe(queue: &ApQueue) -> Result {
-        let mut ctx = LockCtx::enter();
-        let mut guests = ctx.guests();
-        let (mut mdevs, _) = guests.mdevs();
-        mdevs.set_queue_bound(queue.apqn(), true);
+        // A guest whose mdev holds the queue may get its adapter now (hot plug).
+        update(|mdevs| mdevs.set_queue_bound(queue.apqn(), true));
         Ok(())
     }
 
     fn remove(queue: &ApQueue) {
         let apqn = queue.apqn();
-        let configured = {
-            let mut ctx = LockCtx::enter();
-            let mut guests = ctx.guests();
-            let (mut mdevs, _) = guests.mdevs();
+        // The guest loses the queue's adapter at once (hot unplug); the adapter's other
+        // queues are reset by `update`, this one below.
+        let configured = update(|mdevs| {
             mdevs.set_queue_bound(apqn, false);
             mdevs.in_host_config(apqn)
-        };
+        });
         // Clear what a guest may have left in the queue before the host gets it, outside the
         // driver's locks: a queue slow to reset must not stall anyone else. A queue that left
         // the host configuration holds nothing and would only answer "not available".
@@ -129,18 +131,29 @@ impl ApDriver for QueueDriver {
     }
 
     fn on_config_changed(new: &HostConfig, _old: &HostConfig) {
-        // Removed adapters and domains leave every guest view now; added ones join when their
+        // Removed adapters and domains leave every guest now; added ones join when their
         // queues are bound, which the scan does next.
-        let mut ctx = LockCtx::enter();
-        let mut guests = ctx.guests();
-        let (mut mdevs, _) = guests.mdevs();
-        mdevs.set_host(Some(*new));
+        update(|mdevs| mdevs.set_host(Some(*new)));
     }
 
     fn on_scan_complete(new: &HostConfig, _old: &HostConfig) {
-        let mut ctx = LockCtx::enter();
-        let mut guests = ctx.guests();
-        let (mut mdevs, _) = guests.mdevs();
-        mdevs.set_host(Some(*new));
+        update(|mdevs| mdevs.set_host(Some(*new)));
     }
+}
+
+/// Changes the driver's state with `f`, brings every attached guest's CRYCB in line, and
+/// resets what guests lost once the locks are dropped.
+fn update<R>(f: impl FnOnce(&mut Mdevs) -> R) -> R {
+    let mut ctx = LockCtx::enter();
+    let r = {
+        let mut guests = ctx.guests();
+        let r = {
+            let (mut mdevs, _) = guests.mdevs();
+            f(&mut mdevs)
+        };
+        sync_guests(&mut guests);
+        r
+    };
+    drain_resets(&mut ctx);
+    r
 }

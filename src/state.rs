@@ -19,15 +19,27 @@ use kernel::{
 
 use crate::{
     ap_bus::{
+        reset_queues,
         ApPermsGuard,
         Apqn,
-        HostConfig, //
+        HostConfig,
+        ResetOutcome,
+        RESET_BATCH, //
     },
     dbf::{
         self,
         uuid_args,
         uuid_fmt,
         Level, //
+    },
+    eventfd::EventFd,
+    kvm::{
+        Crycb,
+        KvmRef, //
+    },
+    locks::{
+        GuestsLevel,
+        LockCtx, //
     },
     model::{
         claims::{
@@ -105,14 +117,213 @@ const DBF_IN_USE: &CStr = kernel::c_str!(concat!(
 /// At most this many queues are named in one refusal; the rest are counted.
 const MAX_LOGGED_APQNS: usize = 16;
 
-/// State guarded by the guests lock. The VFIO attach adds each guest's KVM here.
-pub(crate) struct Guests {}
+/// An mdev attached to a VM: QEMU opened its VFIO device for that guest.
+struct Attachment {
+    mdev: MdevId,
+    kvm: KvmRef,
+    /// The guest's CRYCB may differ from its view (set while syncing, see [`sync_guests`]).
+    stale: bool,
+}
+
+/// State guarded by the guests lock: which mdev is attached to which VM.
+pub(crate) struct Guests {
+    attached: KVec<Attachment>,
+}
 
 impl Guests {
     /// Nothing attached.
     pub(crate) const fn new() -> Self {
-        Self {}
+        Self {
+            attached: KVec::new(),
+        }
     }
+
+    /// The mdev attached to `kvm`, if any.
+    pub(crate) fn mdev_of_vm(&self, kvm: &KvmRef) -> Option<MdevId> {
+        self.attached
+            .iter()
+            .find(|a| a.kvm.same_vm(kvm))
+            .map(|a| a.mdev)
+    }
+
+    /// The VM `mdev` is attached to, if any.
+    pub(crate) fn vm_of(&self, mdev: MdevId) -> Option<KvmRef> {
+        self.attached
+            .iter()
+            .find(|a| a.mdev == mdev)
+            .map(|a| a.kvm.clone())
+    }
+
+    /// Records that `mdev` is attached to `kvm`.
+    fn attach(&mut self, mdev: MdevId, kvm: KvmRef) -> Result {
+        self.attached.push(
+            Attachment {
+                mdev,
+                kvm,
+                stale: true,
+            },
+            GFP_KERNEL,
+        )?;
+        Ok(())
+    }
+
+    /// Forgets the attachment of `mdev`; returns the VM reference, to be dropped outside the
+    /// driver's locks.
+    fn detach(&mut self, mdev: MdevId) -> Option<KvmRef> {
+        let i = self.attached.iter().position(|a| a.mdev == mdev)?;
+        self.attached.remove(i).ok().map(|a| a.kvm)
+    }
+
+    /// The next attachment from `*i` on whose CRYCB may be stale; clears the mark.
+    fn next_stale(&mut self, i: &mut usize) -> Option<(MdevId, KvmRef)> {
+        while let Some(a) = self.attached.get_mut(*i) {
+            *i += 1;
+            if core::mem::take(&mut a.stale) {
+                return Some((a.mdev, a.kvm.clone()));
+            }
+        }
+        None
+    }
+}
+
+/// Brings the CRYCB of every attached guest in line with its mdev's guest view: the hot
+/// plug and unplug after any change of assignments, bindings or host configuration.
+///
+/// Queues that leave a guest are put in quarantine for reset (see
+/// [`Mdevs::take_reset_batch`]); the caller resets them with [`drain_resets`] once it has
+/// dropped the locks.
+pub(crate) fn sync_guests(guests: &mut GuestsLevel<'_>) {
+    // Programming a guest can withhold more of its own queues, so look again; two rounds
+    // settle it, the third is a bound.
+    for _ in 0..3 {
+        let mut any = false;
+        {
+            let (g, mdevs) = guests.state_and_mdevs();
+            for a in g.attached.iter_mut() {
+                a.stale = mdevs.crycb_stale(a.mdev);
+                any |= a.stale;
+            }
+        }
+        if !any {
+            return;
+        }
+        let mut i = 0;
+        while let Some((id, kvm)) = guests.state().next_stale(&mut i) {
+            let mut level = guests.kvm(&kvm);
+            let (mut mdevs, mut crycb) = level.mdevs();
+            mdevs.program(id, &mut crycb);
+        }
+    }
+}
+
+/// Resets the queues in quarantine, a batch at a time, with none of the driver's locks held
+/// while waiting, then gives them back to their guests.
+pub(crate) fn drain_resets(ctx: &mut LockCtx) {
+    loop {
+        let mut batch = [Apqn { apid: 0, apqi: 0 }; RESET_BATCH];
+        let n = ctx.mdevs().take_reset_batch(&mut batch);
+        let Some(batch) = batch.get(..n).filter(|b| !b.is_empty()) else {
+            return;
+        };
+        let mut outcomes = [ResetOutcome::Done; RESET_BATCH];
+        let outcomes = outcomes.get_mut(..n).unwrap_or_default();
+        reset_queues(batch, outcomes);
+        let mut guests = ctx.guests();
+        {
+            let (mut mdevs, _) = guests.mdevs();
+            for (apqn, outcome) in batch.iter().zip(outcomes.iter()) {
+                mdevs.reset_done(*apqn, *outcome);
+            }
+        }
+        sync_guests(&mut guests);
+    }
+}
+
+/// Attaches mdev `id` to the VM `kvm` and gives the guest its view.
+///
+/// At most one mdev per VM (EPERM otherwise), as the C driver has it: QEMU takes one
+/// vfio-ap device per guest.
+pub(crate) fn attach(ctx: &mut LockCtx, id: MdevId, kvm: KvmRef) -> Result {
+    let mut guests = ctx.guests();
+    if let Some(other) = guests.state().mdev_of_vm(&kvm) {
+        let (mdevs, _) = guests.mdevs();
+        if let (Some(me), Some(them)) = (mdevs.get(id), mdevs.get(other)) {
+            dev_warn!(
+                me.dev,
+                "open refused: the VM already has the AP resources of mdev {}; a guest takes one vfio-ap device\n",
+                them.uuid
+            );
+        }
+        return Err(EPERM);
+    }
+    guests.state().attach(id, kvm.clone())?;
+    {
+        let mut level = guests.kvm(&kvm);
+        let (mut mdevs, mut crycb) = level.mdevs();
+        mdevs.attach(id);
+        mdevs.program(id, &mut crycb);
+    }
+    sync_guests(&mut guests);
+    drop(guests);
+    drain_resets(ctx);
+    Ok(())
+}
+
+/// Detaches mdev `id` from its VM: the guest loses every AP resource, the mdev's queues are
+/// reset, and the eventfds userspace registered are released.
+pub(crate) fn detach(ctx: &mut LockCtx, id: MdevId) {
+    let kvm = {
+        let mut guests = ctx.guests();
+        let kvm = guests.state().detach(id);
+        if let Some(kvm) = &kvm {
+            let mut level = guests.kvm(kvm);
+            let (mut mdevs, mut crycb) = level.mdevs();
+            crycb.clear_masks();
+            mdevs.detach(id);
+        }
+        sync_guests(&mut guests);
+        kvm
+    };
+    drain_resets(ctx);
+    // The VM's last reference may go here, outside the driver's locks.
+    drop(kvm);
+}
+
+/// Userspace must release mdev `id`, which is being removed: its guest loses every AP
+/// resource now, and userspace (QEMU) is told through the request eventfd.
+pub(crate) fn withdraw(ctx: &mut LockCtx, id: MdevId, count: u32) {
+    {
+        let mut guests = ctx.guests();
+        match guests.state().vm_of(id) {
+            Some(kvm) => {
+                let mut level = guests.kvm(&kvm);
+                let (mut mdevs, mut crycb) = level.mdevs();
+                mdevs.withdraw(id, count);
+                mdevs.program(id, &mut crycb);
+            }
+            None => {
+                let (mut mdevs, _) = guests.mdevs();
+                mdevs.withdraw(id, count);
+            }
+        }
+    }
+    drain_resets(ctx);
+}
+
+/// Which eventfd of an mdev.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Trigger {
+    /// Signalled when the mdev is to be removed while open (VFIO IRQ index 0).
+    Request,
+    /// Signalled when the guest's AP configuration changed (VFIO IRQ index 1).
+    ConfigChange,
+}
+
+/// The eventfds userspace registered for an mdev (VFIO `SET_IRQS`).
+#[derive(Default)]
+struct Triggers {
+    request: Option<EventFd>,
+    config_change: Option<EventFd>,
 }
 
 /// Index of an mdev in [`Mdevs`], stable for the mdev's life.
@@ -127,6 +338,11 @@ pub(crate) struct MdevState {
     assigned: Matrix,
     /// What its guest may see: always `guest_view(assigned, host, usable)`.
     guest: Matrix,
+    /// While attached to a VM: what the guest's CRYCB holds.
+    crycb: Option<Matrix>,
+    /// Removal was requested while attached: the guest keeps nothing.
+    withdrawn: bool,
+    triggers: Triggers,
 }
 
 impl MdevState {
@@ -138,6 +354,15 @@ impl MdevState {
     /// The guest's view.
     pub(crate) fn guest(&self) -> &Matrix {
         &self.guest
+    }
+
+    /// What the CRYCB of the guest should hold now.
+    fn wanted_crycb(&self) -> Matrix {
+        if self.withdrawn {
+            Matrix::default()
+        } else {
+            self.guest
+        }
     }
 }
 
@@ -161,8 +386,16 @@ pub(crate) struct Mdevs {
     slots: KVec<Option<MdevState>>,
     /// The queues the mdevs hold (each by exactly one).
     claims: Claims,
-    /// Per adapter, the domains whose queue is bound to this driver and may reach a guest.
+    /// Per adapter, the domains whose queue is bound to this driver and may reach a guest:
+    /// `bound` and not `resetting`.
     usable: UsableQueues,
+    /// Per adapter, the domains whose queue is bound to this driver.
+    bound: UsableQueues,
+    /// Quarantine: queues that left a guest and are not known to be reset yet. No guest gets
+    /// them meanwhile. A queue whose reset failed stays here until it is unbound.
+    resetting: UsableQueues,
+    /// The part of `resetting` that no one has started to reset.
+    reset_pending: UsableQueues,
     /// The host's AP configuration; `None` without the QCI facility.
     host: Option<HostConfig>,
 }
@@ -174,6 +407,9 @@ impl Mdevs {
             slots: KVec::new(),
             claims: Claims::new(),
             usable: [ApMask::new(); 256],
+            bound: [ApMask::new(); 256],
+            resetting: [ApMask::new(); 256],
+            reset_pending: [ApMask::new(); 256],
             host: None,
         }
     }
@@ -218,6 +454,9 @@ impl Mdevs {
             dev,
             assigned: Matrix::default(),
             guest: Matrix::default(),
+            crycb: None,
+            withdrawn: false,
+            triggers: Triggers::default(),
         };
         if let Some(i) = self.slots.iter().position(Option::is_none) {
             if let Some(slot) = self.slots.get_mut(i) {
@@ -430,7 +669,7 @@ impl Mdevs {
     }
 
     /// A queue was bound to this driver (it may now reach its mdev's guest), or is leaving
-    /// it (withdraw it from the guest).
+    /// it (withdraw it from the guest; the caller resets it).
     pub(crate) fn set_queue_bound(&mut self, apqn: Apqn, bound: bool) {
         let fmt = if bound {
             c"queue %02lx.%04lx bound to vfio_ap\n"
@@ -438,14 +677,251 @@ impl Mdevs {
             c"queue %02lx.%04lx unbound from vfio_ap\n"
         };
         dbf::event(Level::Info, fmt, &apqn.dbf_args());
-        if let Some(u) = self.usable.get_mut(usize::from(apqn.apid)) {
+        let a = usize::from(apqn.apid);
+        if let Some(b) = self.bound.get_mut(a) {
             if bound {
-                u.set(apqn.apqi);
+                b.set(apqn.apqi);
             } else {
-                u.clear(apqn.apqi);
+                b.clear(apqn.apqi);
             }
         }
+        // Bound or unbound, the AP bus resets a queue that changes drivers.
+        for m in [self.resetting.get_mut(a), self.reset_pending.get_mut(a)]
+            .into_iter()
+            .flatten()
+        {
+            m.clear(apqn.apqi);
+        }
+        self.update_usable(apqn);
+    }
+
+    fn update_usable(&mut self, apqn: Apqn) {
+        let a = usize::from(apqn.apid);
+        if let (Some(u), Some(b), Some(r)) = (
+            self.usable.get_mut(a),
+            self.bound.get(a),
+            self.resetting.get(a),
+        ) {
+            *u = b.and_not(r);
+        }
         self.refresh_holder(apqn);
+    }
+
+    fn is_bound(&self, apqn: Apqn) -> bool {
+        self.bound
+            .get(usize::from(apqn.apid))
+            .is_some_and(|b| b.test(apqn.apqi))
+    }
+
+    /// Puts a queue bound to this driver in quarantine until it is reset.
+    fn quarantine(&mut self, apqn: Apqn) {
+        if !self.is_bound(apqn) {
+            return;
+        }
+        let a = usize::from(apqn.apid);
+        for m in [self.resetting.get_mut(a), self.reset_pending.get_mut(a)]
+            .into_iter()
+            .flatten()
+        {
+            m.set(apqn.apqi);
+        }
+        self.update_usable(apqn);
+    }
+
+    /// Takes up to `out.len()` queues from the quarantine that no one is resetting yet;
+    /// returns how many. The caller resets them and reports with [`Self::reset_done`].
+    pub(crate) fn take_reset_batch(&mut self, out: &mut [Apqn]) -> usize {
+        let mut n = 0;
+        for (apid, pending) in (0u8..=255).zip(self.reset_pending.iter_mut()) {
+            while let Some(apqi) = pending.lowest_set() {
+                let Some(slot) = out.get_mut(n) else {
+                    return n;
+                };
+                *slot = Apqn { apid, apqi };
+                pending.clear(apqi);
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// A reset of a quarantined queue ended: a reset queue may reach a guest again.
+    pub(crate) fn reset_done(&mut self, apqn: Apqn, outcome: ResetOutcome) {
+        let a = usize::from(apqn.apid);
+        let still_quarantined = self
+            .resetting
+            .get(a)
+            .is_some_and(|r| r.test(apqn.apqi));
+        if !still_quarantined {
+            // Unbound meanwhile: the AP bus took over.
+            return;
+        }
+        match outcome {
+            ResetOutcome::Done | ResetOutcome::Gone => {
+                if let Some(r) = self.resetting.get_mut(a) {
+                    r.clear(apqn.apqi);
+                }
+                dbf::event(Level::Info, c"queue %02lx.%04lx reset\n", &apqn.dbf_args());
+                self.update_usable(apqn);
+            }
+            ResetOutcome::TimedOut | ResetOutcome::Failed(_) => {
+                let rc = match outcome {
+                    ResetOutcome::Failed(rc) => c_long::from(rc),
+                    _ => -1,
+                };
+                dbf::event(
+                    Level::Error,
+                    c"queue %02lx.%04lx: reset failed (rc %ld); kept from every guest\n",
+                    &[c_long::from(apqn.apid), c_long::from(apqn.apqi), rc],
+                );
+                pr_warn!(
+                    "queue {:02x}.{:04x} did not reset; no guest gets it until it is unbound from vfio_ap and bound again\n",
+                    apqn.apid,
+                    apqn.apqi
+                );
+            }
+        }
+    }
+
+    /// Whether the CRYCB of attached mdev `id` differs from what its guest should have.
+    fn crycb_stale(&self, id: MdevId) -> bool {
+        self.get(id)
+            .is_some_and(|s| s.crycb.is_some_and(|c| c != s.wanted_crycb()))
+    }
+
+    /// Marks mdev `id` attached; its CRYCB is empty until [`Self::program`].
+    fn attach(&mut self, id: MdevId) {
+        if let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) {
+            state.crycb = Some(Matrix::default());
+            state.withdrawn = false;
+        }
+    }
+
+    /// Marks mdev `id` detached (its CRYCB already cleared), releases its eventfds, and puts
+    /// its queues in quarantine for reset.
+    fn detach(&mut self, id: MdevId) {
+        let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) else {
+            return;
+        };
+        state.crycb = None;
+        state.withdrawn = false;
+        state.triggers = Triggers::default();
+        let assigned = state.assigned;
+        dbf::event(
+            Level::Info,
+            kernel::c_str!(concat!("mdev ", uuid_fmt!(), ": detached from its VM\n")),
+            &uuid_args(&state.uuid),
+        );
+        for (apid, apqi) in assigned.apqns() {
+            self.quarantine(Apqn { apid, apqi });
+        }
+    }
+
+    /// Removal of attached mdev `id` was requested (the `count`-th time).
+    fn withdraw(&mut self, id: MdevId, count: u32) {
+        let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) else {
+            return;
+        };
+        state.withdrawn = true;
+        match &state.triggers.request {
+            Some(request) => {
+                if count % 10 == 0 {
+                    dev_notice!(state.dev, "Relaying device request to user (#{count})\n");
+                }
+                request.signal();
+            }
+            None if count == 0 => {
+                dev_notice!(
+                    state.dev,
+                    "No device request registered, blocked until released by user\n"
+                );
+            }
+            None => {}
+        }
+    }
+
+    /// Writes the view of attached mdev `id` into its guest's CRYCB if it changed, tells
+    /// userspace, and quarantines the queues the guest lost.
+    fn program(&mut self, id: MdevId, crycb: &mut Crycb<'_>) {
+        let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) else {
+            return;
+        };
+        let Some(old) = state.crycb else {
+            return;
+        };
+        let new = state.wanted_crycb();
+        if old == new {
+            return;
+        }
+        if new == Matrix::default() {
+            crycb.clear_masks();
+        } else {
+            crycb.set_masks(&new);
+        }
+        state.crycb = Some(new);
+        if let Some(config_change) = &state.triggers.config_change {
+            config_change.signal();
+        }
+        let u = uuid_args(&state.uuid);
+        dbf::event(
+            Level::Info,
+            kernel::c_str!(concat!(
+                "mdev ",
+                uuid_fmt!(),
+                ": guest AP configuration: %lu adapters, %lu domains, %lu control domains\n"
+            )),
+            &[
+                u[0],
+                u[1],
+                u[2],
+                u[3],
+                u[4],
+                u[5],
+                new.apm.count() as c_long,
+                new.aqm.count() as c_long,
+                new.adm.count() as c_long,
+            ],
+        );
+        for (apid, apqi) in old.apqns() {
+            if !(new.apm.test(apid) && new.aqm.test(apqi)) {
+                self.quarantine(Apqn { apid, apqi });
+            }
+        }
+    }
+
+    /// Registers (or with `None` releases) an eventfd of mdev `id`.
+    pub(crate) fn set_trigger(&mut self, id: MdevId, which: Trigger, fd: Option<EventFd>) {
+        if let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) {
+            let slot = match which {
+                Trigger::Request => &mut state.triggers.request,
+                Trigger::ConfigChange => &mut state.triggers.config_change,
+            };
+            *slot = fd;
+        }
+    }
+
+    /// Up to `out.len()` queues of mdev `id` bound to this driver and not in quarantine,
+    /// after `after` in adapter-major order; returns how many.
+    pub(crate) fn bound_queues_of(&self, id: MdevId, after: Option<Apqn>, out: &mut [Apqn]) -> usize {
+        let Some(state) = self.get(id) else {
+            return 0;
+        };
+        let mut n = 0;
+        let start = after.map_or(0, |a| (u32::from(a.apid) << 8 | u32::from(a.apqi)) + 1);
+        for (apid, apqi) in state.assigned.apqns() {
+            let apqn = Apqn { apid, apqi };
+            if (u32::from(apid) << 8 | u32::from(apqi)) < start
+                || !self.usable.get(usize::from(apid)).is_some_and(|u| u.test(apqi))
+            {
+                continue;
+            }
+            let Some(slot) = out.get_mut(n) else {
+                break;
+            };
+            *slot = apqn;
+            n += 1;
+        }
+        n
     }
 
     fn refresh_holder(&mut self, apqn: Apqn) {
@@ -465,10 +941,16 @@ impl Mdevs {
         host.apm.test(apqn.apid) && host.aqm.test(apqn.apqi)
     }
 
-    /// The queue's `status` attribute text.
+    /// The queue's `status` attribute text: `in use` while its guest's CRYCB has it.
     pub(crate) fn queue_status(&self, apqn: Apqn) -> &'static str {
-        // "in use" needs an attached guest: that comes with the VFIO attach.
         match self.holder(apqn) {
+            Some((_, s))
+                if s
+                    .crycb
+                    .is_some_and(|c| c.apm.test(apqn.apid) && c.aqm.test(apqn.apqi)) =>
+            {
+                "in use"
+            }
             Some(_) => "assigned",
             None => "unassigned",
         }

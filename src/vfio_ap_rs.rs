@@ -6,14 +6,18 @@
 //! `vfio_ap-passthrough` creates one mediated device per guest; QEMU hands that device to a
 //! KVM guest. Layout:
 //!
-//! - [`sys`]: raw C bindings; [`driver_core`], [`sysfs`], [`mdev`]: the only modules with
-//!   `unsafe`, thin safe abstractions over the C APIs;
-//! - [`matrix_dev`], [`matrix_mdev`]: the driver, safe Rust;
+//! - [`sys`]: raw C bindings; [`driver_core`], [`sysfs`], [`mdev`], [`vfio`], [`kvm`],
+//!   [`eventfd`], [`ap_bus`], [`dbf`], [`locks`]: the only modules with `unsafe`, thin
+//!   safe abstractions over the C APIs;
+//! - [`matrix_dev`], [`matrix_mdev`], [`vfio_device`], [`queue_driver`], [`state`]: the
+//!   driver, safe Rust;
 //! - [`model`]: pure logic (masks, parsing, formatting), also unit-tested on the host.
 
 mod ap_bus;
 mod dbf;
 mod driver_core;
+mod eventfd;
+mod kvm;
 mod locks;
 #[deny(unsafe_code)]
 mod matrix_dev;
@@ -29,6 +33,9 @@ mod queue_driver;
 mod state;
 mod sys;
 mod sysfs;
+mod vfio;
+#[deny(unsafe_code)]
+mod vfio_device;
 
 use kernel::prelude::*;
 

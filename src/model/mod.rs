@@ -21,3 +21,4 @@ pub(crate) mod mask;
 pub(crate) mod matrix;
 pub(crate) mod parse;
 pub(crate) mod reset;
+pub(crate) mod vfio_abi;

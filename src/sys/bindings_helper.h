@@ -6,6 +6,7 @@
 #include <linux/device.h>
 #include <linux/mdev.h>
 #include <linux/vfio.h>
+#include <linux/eventfd.h>
 #include <asm/zcrypt.h>
 #include <asm/debug.h>
 #include "ap_bus.h"

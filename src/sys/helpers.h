@@ -29,4 +29,26 @@ struct debug_info;
 void vfio_ap_rs_dbf_event(struct debug_info *id, int level, const char *fmt,
 			  const long args[9]);
 
+struct kvm;
+struct mutex;
+struct vfio_device;
+struct eventfd_ctx;
+
+/* linux/kvm_host.h: the VM's reference count, its lock, its crypto control block. */
+void vfio_ap_rs_kvm_get(struct kvm *kvm);
+void vfio_ap_rs_kvm_put(struct kvm *kvm);
+struct mutex *vfio_ap_rs_kvm_lock(struct kvm *kvm);
+u32 vfio_ap_rs_kvm_crycbd(struct kvm *kvm);
+/* kvm->lock held; each mask is 256 bits, MSB-0 (4 unsigned longs). */
+void vfio_ap_rs_kvm_set_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm,
+			      unsigned long *adm);
+void vfio_ap_rs_kvm_clear_masks(struct kvm *kvm);
+
+/* linux/vfio.h: the KVM that VFIO associated with an open device, and the last put. */
+struct kvm *vfio_ap_rs_vfio_device_kvm(struct vfio_device *vdev);
+void vfio_ap_rs_vfio_put_device(struct vfio_device *vdev);
+
+/* linux/eventfd.h: signal an eventfd (a static inline). */
+void vfio_ap_rs_eventfd_signal(struct eventfd_ctx *ctx);
+
 #endif

@@ -1,24 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vfio-ap-attach UUID: do what QEMU does to give a guest a vfio-ap mediated
- * device, without running the guest (the test kernel has no SIE):
+ * vfio-ap-attach [--iommufd] [--no-kvm] UUID: do what QEMU does to give a guest
+ * a vfio-ap mediated device, without running the guest (the test kernel has no
+ * SIE):
  *
  *   KVM_CREATE_VM, KVM_CREATE_VCPU, enable AP instruction interpretation,
- *   open the VFIO container and the mdev's IOMMU group, VFIO_SET_IOMMU,
- *   KVM_CREATE_DEVICE(KVM_DEV_TYPE_VFIO) and add the group to it, then
- *   VFIO_GROUP_GET_DEVICE_FD(UUID), which opens the device and so attaches
- *   the mdev to the VM.
+ *   KVM_CREATE_DEVICE(KVM_DEV_TYPE_VFIO), then open the device:
+ *   - by default the legacy way: the VFIO container and the mdev's IOMMU
+ *     group, VFIO_SET_IOMMU, the group added to the KVM-VFIO device, and
+ *     VFIO_GROUP_GET_DEVICE_FD(UUID), which opens the device;
+ *   - with --iommufd the cdev way: /dev/vfio/devices/vfioN added to the
+ *     KVM-VFIO device, VFIO_DEVICE_BIND_IOMMUFD to /dev/iommu (which opens
+ *     the device) and VFIO_DEVICE_ATTACH_IOMMUFD_PT to a new IOAS.
+ *   --no-kvm skips associating the device with the VM, so opening must fail.
  *
  * It prints "crycb PATH" (the VM's test-only CRYCB view in debugfs) and
- * "ready", then reads commands from stdin, one per line, and answers each
- * with "ok CMD" or "err CMD ERRNO":
+ * "ready" (or "open-failed ERRNO" with --no-kvm or when the open is refused),
+ * then reads commands from stdin, one per line, and answers each with
+ * "ok CMD" or "err CMD ERRNO":
  *
- *   close  close the device fd (the mdev is detached, the VM stays)
- *   open   get the device fd again
- *   reset  VFIO_DEVICE_RESET
- *   info   VFIO_DEVICE_GET_INFO, printed as "info flags F regions R irqs I"
- *   run    KVM_RUN on the vCPU (fails with EOPNOTSUPP in the KVM test mode)
- *   quit   exit (so does end of input)
+ *   close            close the device fd (the mdev is detached, the VM stays)
+ *   open             open the device again
+ *   cycle N          close and open N times
+ *   reset            VFIO_DEVICE_RESET
+ *   info             VFIO_DEVICE_GET_INFO: "info flags F regions R irqs I"
+ *   irqinfo I        VFIO_DEVICE_GET_IRQ_INFO for index I: "irqinfo I flags F count C"
+ *   eventfd I        a new eventfd as the trigger of irq index I (SET_IRQS)
+ *   noeventfd I      release the trigger of index I (SET_IRQS with fd -1)
+ *   events I         how often index I's eventfd fired since the last look: "events I N"
+ *   setirqs A F I S C FD   SET_IRQS with argsz A, flags F, index I, start S, count C, fd FD
+ *   ioctl N          device ioctl number N (hex) without an argument
+ *   second UUID2     try to give a second mdev to the same VM (answers with its errno)
+ *   run              KVM_RUN on the vCPU (fails with EOPNOTSUPP in the KVM test mode)
+ *   quit             exit (so does end of input)
  *
  * Build: s390x-linux-gnu-gcc -static -O2 -I<uapi>/include vfio-ap-attach.c
  * with the uapi headers of the test kernel (the cross toolchain's are older).
@@ -26,16 +40,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <linux/iommufd.h>
 #include <linux/kvm.h>
 #include <linux/vfio.h>
 
 static const char *uuid;
-static int group_fd, dev_fd = -1, vcpu_fd;
+static int use_iommufd, no_kvm;
+static int vm_fd, vcpu_fd, kvm_vfio_fd, container_fd = -1, iommufd = -1;
+static int group_fd = -1, cdev_fd = -1, dev_fd = -1;
+static int trigger[2] = { -1, -1 };
 
 static void die(const char *what)
 {
@@ -43,42 +63,170 @@ static void die(const char *what)
 	exit(1);
 }
 
-static int group_number(const char *uuid)
+/* The last path component of the symlink /sys/bus/mdev/devices/UUID/REL. */
+static int sysfs_link_name(const char *id, const char *rel, char *name, size_t len)
 {
 	char path[PATH_MAX], link[PATH_MAX];
 	ssize_t n;
 	char *p;
 
-	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/iommu_group", uuid);
+	snprintf(path, sizeof(path), "/sys/bus/mdev/devices/%s/%s", id, rel);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0)
-		die("readlink iommu_group");
+		return -1;
 	link[n] = '\0';
 	p = strrchr(link, '/');
-	return atoi(p ? p + 1 : link);
+	snprintf(name, len, "%s", p ? p + 1 : link);
+	return 0;
+}
+
+/* The vfio cdev name (vfioN) of an mdev: the only entry of its vfio-dev directory. */
+static int cdev_name(const char *id, char *name, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *ls;
+	int ok;
+
+	snprintf(path, sizeof(path), "ls /sys/bus/mdev/devices/%s/vfio-dev", id);
+	ls = popen(path, "r");
+	if (!ls)
+		return -1;
+	ok = fgets(name, len, ls) != NULL;
+	pclose(ls);
+	if (!ok)
+		return -1;
+	name[strcspn(name, "\n")] = '\0';
+	return 0;
+}
+
+static int kvm_vfio_add(int fd)
+{
+	struct kvm_device_attr add = {
+		.group = KVM_DEV_VFIO_FILE,
+		.attr = KVM_DEV_VFIO_FILE_ADD,
+		.addr = (unsigned long)&fd,
+	};
+
+	return ioctl(kvm_vfio_fd, KVM_SET_DEVICE_ATTR, &add);
+}
+
+/* Opens the group of mdev ID into the container; returns the group fd or -1. */
+static int open_group(const char *id)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	char name[PATH_MAX], path[PATH_MAX + 32];
+	int fd;
+
+	if (sysfs_link_name(id, "iommu_group", name, sizeof(name)))
+		return -1;
+	snprintf(path, sizeof(path), "/dev/vfio/%s", name);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, VFIO_GROUP_GET_STATUS, &status))
+		return -1;
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		errno = EPERM;
+		return -1;
+	}
+	if (ioctl(fd, VFIO_GROUP_SET_CONTAINER, &container_fd))
+		return -1;
+	return fd;
 }
 
 static int open_device(void)
 {
-	dev_fd = ioctl(group_fd, VFIO_GROUP_GET_DEVICE_FD, uuid);
-	return dev_fd < 0 ? -1 : 0;
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct vfio_device_attach_iommufd_pt attach = { .argsz = sizeof(attach) };
+	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
+	char name[PATH_MAX], path[PATH_MAX + 32];
+
+	if (!use_iommufd) {
+		dev_fd = ioctl(group_fd, VFIO_GROUP_GET_DEVICE_FD, uuid);
+		return dev_fd < 0 ? -1 : 0;
+	}
+	if (cdev_name(uuid, name, sizeof(name)))
+		return -1;
+	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", name);
+	cdev_fd = open(path, O_RDWR);
+	if (cdev_fd < 0)
+		return -1;
+	if (!no_kvm && kvm_vfio_add(cdev_fd))
+		return -1;
+	bind.iommufd = iommufd;
+	if (ioctl(cdev_fd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		goto fail;
+	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &ioas))
+		goto fail;
+	attach.pt_id = ioas.out_ioas_id;
+	if (ioctl(cdev_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach))
+		goto fail;
+	dev_fd = cdev_fd;
+	return 0;
+fail:
+	{
+		int e = errno;
+
+		close(cdev_fd);
+		cdev_fd = -1;
+		errno = e;
+	}
+	return -1;
 }
 
-static int command(const char *cmd)
+static int close_device(void)
+{
+	if (dev_fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	close(dev_fd);
+	dev_fd = -1;
+	cdev_fd = -1;
+	return 0;
+}
+
+static int set_irqs(unsigned int argsz, unsigned int flags, unsigned int index,
+		    unsigned int start, unsigned int count, int fd)
+{
+	char buf[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	struct vfio_irq_set *set = (struct vfio_irq_set *)buf;
+
+	set->argsz = argsz;
+	set->flags = flags;
+	set->index = index;
+	set->start = start;
+	set->count = count;
+	memcpy(set->data, &fd, sizeof(int32_t));
+	return ioctl(dev_fd, VFIO_DEVICE_SET_IRQS, set);
+}
+
+static int set_trigger(unsigned int index, int fd)
+{
+	return set_irqs(sizeof(struct vfio_irq_set) + sizeof(int32_t),
+			VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+			index, 0, 1, fd);
+}
+
+static int command(char *line)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct vfio_irq_info irq = { .argsz = sizeof(irq) };
+	char *cmd = strtok(line, " "), *arg = strtok(NULL, " ");
+	unsigned int a[5];
+	int fd, n, i;
+	uint64_t v;
 
-	if (!strcmp(cmd, "close")) {
-		if (dev_fd < 0) {
-			errno = EBADF;
-			return -1;
-		}
-		close(dev_fd);
-		dev_fd = -1;
-		return 0;
-	}
+	if (!strcmp(cmd, "close"))
+		return close_device();
 	if (!strcmp(cmd, "open"))
 		return open_device();
+	if (!strcmp(cmd, "cycle") && arg) {
+		for (n = atoi(arg), i = 0; i < n; i++)
+			if (close_device() || open_device())
+				return -1;
+		return 0;
+	}
 	if (!strcmp(cmd, "reset"))
 		return ioctl(dev_fd, VFIO_DEVICE_RESET);
 	if (!strcmp(cmd, "run"))
@@ -88,6 +236,61 @@ static int command(const char *cmd)
 			return -1;
 		printf("info flags 0x%x regions %u irqs %u\n", info.flags,
 		       info.num_regions, info.num_irqs);
+		return 0;
+	}
+	if (!strcmp(cmd, "irqinfo") && arg) {
+		irq.index = atoi(arg);
+		if (ioctl(dev_fd, VFIO_DEVICE_GET_IRQ_INFO, &irq))
+			return -1;
+		printf("irqinfo %u flags 0x%x count %u\n", irq.index, irq.flags, irq.count);
+		return 0;
+	}
+	if (!strcmp(cmd, "eventfd") && arg && (i = atoi(arg)) >= 0 && i < 2) {
+		fd = eventfd(0, EFD_NONBLOCK);
+		if (fd < 0 || set_trigger(i, fd))
+			return -1;
+		if (trigger[i] >= 0)
+			close(trigger[i]);
+		trigger[i] = fd;
+		return 0;
+	}
+	if (!strcmp(cmd, "noeventfd") && arg)
+		return set_trigger(atoi(arg), -1);
+	if (!strcmp(cmd, "events") && arg && (i = atoi(arg)) >= 0 && i < 2) {
+		if (trigger[i] < 0) {
+			errno = EBADF;
+			return -1;
+		}
+		v = 0;
+		if (read(trigger[i], &v, sizeof(v)) < 0 && errno != EAGAIN)
+			return -1;
+		printf("events %d %llu\n", i, (unsigned long long)v);
+		return 0;
+	}
+	if (!strcmp(cmd, "setirqs") && arg) {
+		a[0] = strtoul(arg, NULL, 0);
+		for (i = 1; i < 5; i++) {
+			arg = strtok(NULL, " ");
+			if (!arg) {
+				errno = EINVAL;
+				return -1;
+			}
+			a[i] = strtoul(arg, NULL, 0);
+		}
+		arg = strtok(NULL, " ");
+		fd = arg ? atoi(arg) : -1;
+		return set_irqs(a[0], a[1], a[2], a[3], a[4], fd);
+	}
+	if (!strcmp(cmd, "ioctl") && arg)
+		return ioctl(dev_fd, strtoul(arg, NULL, 16), 0);
+	if (!strcmp(cmd, "second") && arg) {
+		fd = open_group(arg);
+		if (fd < 0 || kvm_vfio_add(fd))
+			return -1;
+		n = ioctl(fd, VFIO_GROUP_GET_DEVICE_FD, arg);
+		if (n < 0)
+			return -1;
+		close(n);
 		return 0;
 	}
 	errno = EINVAL;
@@ -101,19 +304,22 @@ int main(int argc, char **argv)
 		.attr = KVM_S390_VM_CRYPTO_ENABLE_APIE,
 	};
 	struct kvm_create_device kvm_vfio = { .type = KVM_DEV_TYPE_VFIO };
-	struct kvm_device_attr add = {
-		.group = KVM_DEV_VFIO_FILE,
-		.attr = KVM_DEV_VFIO_FILE_ADD,
-	};
-	struct vfio_group_status status = { .argsz = sizeof(status) };
-	int kvm_fd, vm_fd, container_fd;
-	char path[64], line[64];
+	char line[128];
+	int kvm_fd, i;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s MDEV-UUID\n", argv[0]);
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--iommufd"))
+			use_iommufd = 1;
+		else if (!strcmp(argv[i], "--no-kvm"))
+			no_kvm = 1;
+		else
+			break;
+	}
+	if (i != argc - 1) {
+		fprintf(stderr, "usage: %s [--iommufd] [--no-kvm] MDEV-UUID\n", argv[0]);
 		return 2;
 	}
-	uuid = argv[1];
+	uuid = argv[i];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	kvm_fd = open("/dev/kvm", O_RDWR);
@@ -127,44 +333,47 @@ int main(int argc, char **argv)
 		die("KVM_CREATE_VCPU");
 	if (ioctl(vm_fd, KVM_SET_DEVICE_ATTR, &apie))
 		die("enable APIE");
-
-	container_fd = open("/dev/vfio/vfio", O_RDWR);
-	if (container_fd < 0)
-		die("open /dev/vfio/vfio");
-	snprintf(path, sizeof(path), "/dev/vfio/%d", group_number(uuid));
-	group_fd = open(path, O_RDWR);
-	if (group_fd < 0)
-		die("open group");
-	if (ioctl(group_fd, VFIO_GROUP_GET_STATUS, &status))
-		die("VFIO_GROUP_GET_STATUS");
-	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		errno = EPERM;
-		die("group not viable");
-	}
-	if (ioctl(group_fd, VFIO_GROUP_SET_CONTAINER, &container_fd))
-		die("VFIO_GROUP_SET_CONTAINER");
-	if (ioctl(container_fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
-		die("VFIO_SET_IOMMU");
 	if (ioctl(vm_fd, KVM_CREATE_DEVICE, &kvm_vfio))
 		die("KVM_CREATE_DEVICE");
-	add.addr = (unsigned long)&group_fd;
-	if (ioctl(kvm_vfio.fd, KVM_SET_DEVICE_ATTR, &add))
-		die("KVM_DEV_VFIO_FILE_ADD");
-	if (open_device())
-		die("VFIO_GROUP_GET_DEVICE_FD");
+	kvm_vfio_fd = kvm_vfio.fd;
+
+	if (use_iommufd) {
+		iommufd = open("/dev/iommu", O_RDWR);
+		if (iommufd < 0)
+			die("open /dev/iommu");
+	} else {
+		container_fd = open("/dev/vfio/vfio", O_RDWR);
+		if (container_fd < 0)
+			die("open /dev/vfio/vfio");
+		group_fd = open_group(uuid);
+		if (group_fd < 0)
+			die("open group");
+		if (ioctl(container_fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+			die("VFIO_SET_IOMMU");
+		if (!no_kvm && kvm_vfio_add(group_fd))
+			die("KVM_DEV_VFIO_FILE_ADD");
+	}
 
 	printf("crycb /sys/kernel/debug/kvm/%d-%d/crycb\n", getpid(), vm_fd);
-	printf("ready\n");
+	if (open_device())
+		printf("open-failed %d\n", errno);
+	else
+		printf("ready\n");
 	while (fgets(line, sizeof(line), stdin)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (!*line)
 			continue;
 		if (!strcmp(line, "quit"))
 			break;
-		if (command(line))
-			printf("err %s %d\n", line, errno);
-		else
-			printf("ok %s\n", line);
+		{
+			char copy[sizeof(line)];
+
+			snprintf(copy, sizeof(copy), "%s", line);
+			if (command(copy))
+				printf("err %s %d\n", line, errno);
+			else
+				printf("ok %s\n", line);
+		}
 	}
 	return 0;
 }

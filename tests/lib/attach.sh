@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Driving tests/progs/vfio-ap-attach (a QEMU stand-in that gives an mdev to a VM of the KVM
+# test mode) from shell tests; sourced, not a test itself.
+#
+#   attach_start NAME [OPTIONS] UUID   start it; NAME keys its files (several may run)
+#   ask NAME CMD                       send CMD, print its answer ("ok CMD" / "err CMD ERRNO")
+#   helper NAME CMD                    ask, and succeed if the answer is "ok CMD"
+#   answer NAME PREFIX                 the newest output line starting with PREFIX
+#   crycb NAME FIELD                   a field of the VM's CRYCB view (apm-ids, aqm-ids, ...)
+#   crycb_ids NAME                     "APIDS|APQIS" of the CRYCB
+#   guest_ids MDEV_DIR                 "APIDS|APQIS" of the mdev's guest_matrix
+#   attach_stop NAME                   quit it and wait
+
+attach_out() { echo "/tmp/attach-$1.out"; }
+
+attach_start() {
+	local name=$1 fifo
+	shift
+	fifo=/tmp/attach-$name.cmd
+	rm -f "$fifo" "$(attach_out "$name")"
+	mkfifo "$fifo"
+	vfio-ap-attach "$@" < "$fifo" > "$(attach_out "$name")" 2>&1 &
+	eval "ATTACH_PID_$name=$!"
+	eval "exec $(attach_fd "$name")> $fifo"
+	wait_until 20 grep -qE '^(ready|open-failed|error)' "$(attach_out "$name")"
+}
+
+# Each helper instance writes to its own file descriptor (3, 4, ...), named by its NAME.
+attach_fd() {
+	case $1 in
+	a) echo 3 ;;
+	b) echo 4 ;;
+	*) echo 5 ;;
+	esac
+}
+
+ask() {
+	local name=$1 cmd=$2 out n i=200 a
+	out=$(attach_out "$name")
+	n=$(wc -l < "$out")
+	echo "$cmd" >&"$(attach_fd "$name")"
+	while [ $i -gt 0 ]; do
+		a=$(tail -n +$((n + 1)) "$out" |
+			awk -v c="$cmd" '$0 == "ok " c || index($0, "err " c " ") == 1 { print; exit }')
+		if [ -n "$a" ]; then
+			echo "$a"
+			return 0
+		fi
+		i=$((i - 1))
+		sleep 0.1
+	done
+	echo "no answer to '$cmd'"
+	return 1
+}
+
+helper() { test "$(ask "$1" "$2")" = "ok $2"; }
+
+answer() { grep "^$2" "$(attach_out "$1")" | tail -n1; }
+
+attach_crycb_path() { sed -n 's/^crycb //p' "$(attach_out "$1")"; }
+
+crycb() { sed -n "s/^$2 //p" "$(attach_crycb_path "$1")"; }
+
+crycb_ids() { echo "$(crycb "$1" apm-ids)|$(crycb "$1" aqm-ids)"; }
+
+guest_ids() {
+	local a q
+	a=$(cut -d. -f1 "$1/guest_matrix" | grep . | sort -u | tr '\n' ' ')
+	q=$(cut -d. -f2 "$1/guest_matrix" | grep . | sort -u | tr '\n' ' ')
+	echo "${a% }|${q% }"
+}
+
+attach_stop() {
+	local pid
+	eval "pid=\$ATTACH_PID_$1"
+	echo quit >&"$(attach_fd "$1")"
+	eval "exec $(attach_fd "$1")>&-"
+	wait "$pid"
+	rm -f "/tmp/attach-$1.cmd"
+}
