@@ -195,7 +195,9 @@ pub(crate) fn reset_queues(apqns: &[Apqn], outcomes: &mut [ResetOutcome]) {
     for (step, apqn) in steps.iter_mut().zip(apqns) {
         *step = after_zapq(zapq(*apqn));
     }
-    let steps = steps.get_mut(..apqns.len().min(RESET_BATCH)).unwrap_or_default();
+    let steps = steps
+        .get_mut(..apqns.len().min(RESET_BATCH))
+        .unwrap_or_default();
     for n in 0..MAX_TESTS {
         let waiting = steps.iter().any(|s| matches!(s, ResetStep::Wait { .. }));
         let rezapping = steps.iter().any(|s| matches!(s, ResetStep::Rezap));

@@ -23,13 +23,13 @@ use kernel::{
 use crate::{
     driver_core::BusDevice,
     sys,
-    vfio::{
-        self,
-        VfioDriver, //
-    },
     sysfs::{
         AttributeGroups,
         AttributeOwner, //
+    },
+    vfio::{
+        self,
+        VfioDriver, //
     },
 };
 
@@ -163,14 +163,19 @@ impl<T: MdevDriver> DriverRegistration<T> {
             Err(e) => return e.to_errno(),
         };
         let bound = vfio::Registration::register(mdev, data.clone()).and_then(|vfio| {
-            KBox::new(Bound::<T> { data: data.clone(), vfio }, GFP_KERNEL).map_err(Into::into)
+            KBox::new(
+                Bound::<T> {
+                    data: data.clone(),
+                    vfio,
+                },
+                GFP_KERNEL,
+            )
+            .map_err(Into::into)
         });
         match bound {
             Ok(bound) => {
                 // SAFETY: The device is live; its drvdata is ours while it is bound to us.
-                unsafe {
-                    sys::dev_set_drvdata(mdev.raw_device(), KBox::into_raw(bound).cast())
-                };
+                unsafe { sys::dev_set_drvdata(mdev.raw_device(), KBox::into_raw(bound).cast()) };
                 0
             }
             Err(e) => {

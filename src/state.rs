@@ -748,10 +748,7 @@ impl Mdevs {
     /// A reset of a quarantined queue ended: a reset queue may reach a guest again.
     pub(crate) fn reset_done(&mut self, apqn: Apqn, outcome: ResetOutcome) {
         let a = usize::from(apqn.apid);
-        let still_quarantined = self
-            .resetting
-            .get(a)
-            .is_some_and(|r| r.test(apqn.apqi));
+        let still_quarantined = self.resetting.get(a).is_some_and(|r| r.test(apqn.apqi));
         if !still_quarantined {
             // Unbound meanwhile: the AP bus took over.
             return;
@@ -902,7 +899,12 @@ impl Mdevs {
 
     /// Up to `out.len()` queues of mdev `id` bound to this driver and not in quarantine,
     /// after `after` in adapter-major order; returns how many.
-    pub(crate) fn bound_queues_of(&self, id: MdevId, after: Option<Apqn>, out: &mut [Apqn]) -> usize {
+    pub(crate) fn bound_queues_of(
+        &self,
+        id: MdevId,
+        after: Option<Apqn>,
+        out: &mut [Apqn],
+    ) -> usize {
         let Some(state) = self.get(id) else {
             return 0;
         };
@@ -911,7 +913,10 @@ impl Mdevs {
         for (apid, apqi) in state.assigned.apqns() {
             let apqn = Apqn { apid, apqi };
             if (u32::from(apid) << 8 | u32::from(apqi)) < start
-                || !self.usable.get(usize::from(apid)).is_some_and(|u| u.test(apqi))
+                || !self
+                    .usable
+                    .get(usize::from(apid))
+                    .is_some_and(|u| u.test(apqi))
             {
                 continue;
             }
@@ -945,8 +950,7 @@ impl Mdevs {
     pub(crate) fn queue_status(&self, apqn: Apqn) -> &'static str {
         match self.holder(apqn) {
             Some((_, s))
-                if s
-                    .crycb
+                if s.crycb
                     .is_some_and(|c| c.apm.test(apqn.apid) && c.aqm.test(apqn.apqi)) =>
             {
                 "in use"

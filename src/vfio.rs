@@ -179,7 +179,7 @@ impl<T: VfioDriver> Registration<T> {
         arg: c_ulong,
     ) -> c_long {
         // SAFETY: A registered device of ours.
-        match unsafe { Self::data(vdev) }.ioctl(cmd, arg as usize) {
+        match unsafe { Self::data(vdev) }.ioctl(cmd, arg) {
             Ok(v) => v as c_long,
             Err(e) => e.to_errno() as c_long,
         }

@@ -101,9 +101,11 @@ impl MatrixMdev {
     /// request or the configuration-change interrupt.
     fn set_irqs(&self, arg: usize) -> Result<i64> {
         let header_len = vfio_abi::IRQ_SET_MINSZ as usize;
-        let mut reader =
-            UserSlice::new(UserPtr::from_addr(arg), header_len + core::mem::size_of::<i32>())
-                .reader();
+        let mut reader = UserSlice::new(
+            UserPtr::from_addr(arg),
+            header_len + core::mem::size_of::<i32>(),
+        )
+        .reader();
         let header: [u32; 5] = reader.read()?;
         let irq = vfio_abi::check_irq_set(header).ok_or(EINVAL)?;
         let fd: i32 = reader.read()?;
@@ -116,7 +118,9 @@ impl MatrixMdev {
             Irq::ConfigChange => Trigger::ConfigChange,
         };
         // The eventfd replaced, if any, is released when the mdevs lock is dropped.
-        LockCtx::enter().mdevs().set_trigger(self.id, which, eventfd);
+        LockCtx::enter()
+            .mdevs()
+            .set_trigger(self.id, which, eventfd);
         Ok(0)
     }
 

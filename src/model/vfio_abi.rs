@@ -160,8 +160,14 @@ mod tests {
 
     #[test]
     fn eventfd_trigger_for_one_irq_is_accepted() {
-        assert_eq!(check_irq_set([24, EVENTFD_TRIGGER, 0, 0, 1]), Some(Irq::Request));
-        assert_eq!(check_irq_set([24, EVENTFD_TRIGGER, 1, 0, 1]), Some(Irq::ConfigChange));
+        assert_eq!(
+            check_irq_set([24, EVENTFD_TRIGGER, 0, 0, 1]),
+            Some(Irq::Request)
+        );
+        assert_eq!(
+            check_irq_set([24, EVENTFD_TRIGGER, 1, 0, 1]),
+            Some(Irq::ConfigChange)
+        );
     }
 
     #[test]
@@ -175,13 +181,19 @@ mod tests {
         assert_eq!(check_irq_set([24, EVENTFD_TRIGGER, 0, u32::MAX, 1]), None);
         // No descriptor at all (count 0), unknown flag bits, two data types.
         assert_eq!(check_irq_set([24, EVENTFD_TRIGGER, 0, 0, 0]), None);
-        assert_eq!(check_irq_set([24, EVENTFD_TRIGGER | (1 << 6), 0, 0, 1]), None);
+        assert_eq!(
+            check_irq_set([24, EVENTFD_TRIGGER | (1 << 6), 0, 0, 1]),
+            None
+        );
         assert_eq!(
             check_irq_set([24, EVENTFD_TRIGGER | IRQ_SET_DATA_BOOL, 0, 0, 1]),
             None
         );
         // Not a trigger, or not an eventfd.
-        assert_eq!(check_irq_set([24, IRQ_SET_DATA_EVENTFD | (1 << 3), 0, 0, 1]), None);
+        assert_eq!(
+            check_irq_set([24, IRQ_SET_DATA_EVENTFD | (1 << 3), 0, 0, 1]),
+            None
+        );
         assert_eq!(
             check_irq_set([21, IRQ_SET_DATA_BOOL | IRQ_SET_ACTION_TRIGGER, 0, 0, 1]),
             None

@@ -99,15 +99,20 @@ static int cdev_name(const char *id, char *name, size_t len)
 	return 0;
 }
 
-static int kvm_vfio_add(int fd)
+static int kvm_vfio_file(int fd, unsigned long op)
 {
-	struct kvm_device_attr add = {
+	struct kvm_device_attr attr = {
 		.group = KVM_DEV_VFIO_FILE,
-		.attr = KVM_DEV_VFIO_FILE_ADD,
+		.attr = op,
 		.addr = (unsigned long)&fd,
 	};
 
-	return ioctl(kvm_vfio_fd, KVM_SET_DEVICE_ATTR, &add);
+	return ioctl(kvm_vfio_fd, KVM_SET_DEVICE_ATTR, &attr);
+}
+
+static int kvm_vfio_add(int fd)
+{
+	return kvm_vfio_file(fd, KVM_DEV_VFIO_FILE_ADD);
 }
 
 /* Opens the group of mdev ID into the container; returns the group fd or -1. */
@@ -180,6 +185,9 @@ static int close_device(void)
 		errno = EBADF;
 		return -1;
 	}
+	/* The KVM-VFIO device holds the cdev's file: QEMU takes it out before closing. */
+	if (use_iommufd && !no_kvm)
+		kvm_vfio_file(dev_fd, KVM_DEV_VFIO_FILE_DEL);
 	close(dev_fd);
 	dev_fd = -1;
 	cdev_fd = -1;
