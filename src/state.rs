@@ -80,16 +80,26 @@ fn edit_name(edit: Edit) -> (&'static CStr, c_long) {
     (name, id as c_long)
 }
 
+/// s390dbf: an event about mdev `uuid`. `fmt` starts with the UUID's six longs; `rest`
+/// follows them (three longs at most).
+fn dbf_mdev(level: Level, fmt: &'static CStr, uuid: &Uuid, rest: &[c_long]) {
+    let [u0, u1, u2, u3, u4, u5] = uuid_args(uuid);
+    let mut args = [u0, u1, u2, u3, u4, u5, 0, 0, 0];
+    for (dst, src) in args.iter_mut().skip(6).zip(rest) {
+        *dst = *src;
+    }
+    dbf::event(level, fmt, &args);
+}
+
 /// s390dbf: an event about an edit of mdev `uuid`. `fmt` starts with the UUID's six longs
 /// and the attribute's name; `rest` follows them (two longs at most).
 fn dbf_edit(level: Level, fmt: &'static CStr, uuid: &Uuid, edit: Edit, rest: &[c_long]) {
     let (name, _) = edit_name(edit);
-    let [u0, u1, u2, u3, u4, u5] = uuid_args(uuid);
-    let mut args = [u0, u1, u2, u3, u4, u5, name.as_char_ptr() as c_long, 0, 0];
-    for (dst, src) in args.iter_mut().skip(7).zip(rest) {
+    let mut args = [name.as_char_ptr() as c_long, 0, 0];
+    for (dst, src) in args.iter_mut().skip(1).zip(rest) {
         *dst = *src;
     }
-    dbf::event(level, fmt, &args);
+    dbf_mdev(level, fmt, uuid, &args);
 }
 
 const DBF_APPLIED: &CStr = kernel::c_str!(concat!("mdev ", uuid_fmt!(), ": %s %#lx\n"));
@@ -804,10 +814,11 @@ impl Mdevs {
         state.withdrawn = false;
         state.triggers = Triggers::default();
         let assigned = state.assigned;
-        dbf::event(
+        dbf_mdev(
             Level::Info,
             kernel::c_str!(concat!("mdev ", uuid_fmt!(), ": detached from its VM\n")),
-            &uuid_args(&state.uuid),
+            &state.uuid,
+            &[],
         );
         for (apid, apqi) in assigned.apqns() {
             self.quarantine(Apqn { apid, apqi });
@@ -859,21 +870,15 @@ impl Mdevs {
         if let Some(config_change) = &state.triggers.config_change {
             config_change.signal();
         }
-        let u = uuid_args(&state.uuid);
-        dbf::event(
+        dbf_mdev(
             Level::Info,
             kernel::c_str!(concat!(
                 "mdev ",
                 uuid_fmt!(),
                 ": guest AP configuration: %lu adapters, %lu domains, %lu control domains\n"
             )),
+            &state.uuid,
             &[
-                u[0],
-                u[1],
-                u[2],
-                u[3],
-                u[4],
-                u[5],
                 new.apm.count() as c_long,
                 new.aqm.count() as c_long,
                 new.adm.count() as c_long,

@@ -10,7 +10,11 @@
 #   crycb NAME FIELD                   a field of the VM's CRYCB view (apm-ids, aqm-ids, ...)
 #   crycb_ids NAME                     "APIDS|APQIS" of the CRYCB
 #   guest_ids MDEV_DIR                 "APIDS|APQIS" of the mdev's guest_matrix
+#   attach_pid NAME                    its process ID (KVM names the VM's debug files by it)
 #   attach_stop NAME                   quit it and wait
+#   mdevs_for_vm U U2                  the standard simulator setup with the driver loaded:
+#                                      U holds 02-03 x 0006-0007 and control domain 9,
+#                                      U2 holds 01 x 0006
 
 attach_out() { echo "/tmp/attach-$1.out"; }
 
@@ -58,6 +62,8 @@ helper() { test "$(ask "$1" "$2")" = "ok $2"; }
 
 answer() { grep "^$2" "$(attach_out "$1")" | tail -n1; }
 
+attach_pid() { eval "echo \$ATTACH_PID_$1"; }
+
 attach_crycb_path() { sed -n 's/^crycb //p' "$(attach_out "$1")"; }
 
 crycb() { sed -n "s/^$2 //p" "$(attach_crycb_path "$1")"; }
@@ -78,4 +84,18 @@ attach_stop() {
 	eval "exec $(attach_fd "$1")>&-"
 	wait "$pid"
 	rm -f "/tmp/attach-$1.cmd"
+}
+
+mdevs_for_vm() {
+	local m=$MATRIX/$1 a d
+	wait_until 10 bindings_complete
+	echo -1,-2,-3 > $AP/apmask
+	echo -6,-7 > $AP/aqmask
+	echo "$1" > $MDEV_TYPE/create
+	echo "$2" > $MDEV_TYPE/create
+	for a in 2 3; do echo $a > $m/assign_adapter; done
+	for d in 6 7; do echo $d > $m/assign_domain; done
+	echo 9 > $m/assign_control_domain
+	echo 1 > $MATRIX/$2/assign_adapter
+	echo 6 > $MATRIX/$2/assign_domain
 }

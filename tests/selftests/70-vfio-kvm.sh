@@ -41,16 +41,7 @@ masks_default
 sim_standard
 modprobe zcrypt_cex4
 modprobe vfio_ap
-wait_until 10 bindings_complete
-echo -1,-2,-3 > $AP/apmask
-echo -6,-7 > $AP/aqmask
-echo $U > $MDEV_TYPE/create
-echo $U2 > $MDEV_TYPE/create
-for a in 2 3; do echo $a > $M/assign_adapter; done
-for d in 6 7; do echo $d > $M/assign_domain; done
-echo 9 > $M/assign_control_domain
-echo 1 > $M2/assign_adapter
-echo 6 > $M2/assign_domain
+mdevs_for_vm $U $U2
 
 ktap_check "each mdev has a VFIO device in an IOMMU group" \
 	test -e /sys/bus/mdev/devices/$U/iommu_group -a -d /sys/bus/mdev/devices/$U/vfio-dev

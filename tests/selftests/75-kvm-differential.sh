@@ -55,16 +55,7 @@ scenario() {
 	sim_standard
 	modprobe zcrypt_cex4
 	"$@" || return 1
-	wait_until 10 bindings_complete
-	echo -1,-2,-3 > $AP/apmask
-	echo -6,-7 > $AP/aqmask
-	echo $U > $MDEV_TYPE/create
-	echo $U2 > $MDEV_TYPE/create
-	for a in 2 3; do echo $a > $M/assign_adapter; done
-	for d in 6 7; do echo $d > $M/assign_domain; done
-	echo 9 > $M/assign_control_domain
-	echo 1 > $MATRIX/$U2/assign_adapter
-	echo 6 > $MATRIX/$U2/assign_domain
+	mdevs_for_vm $U $U2
 	attach_start a $U
 	echo "open: $(grep -E '^(ready|open-failed)' "$(attach_out a)")"
 	state

@@ -3,7 +3,7 @@
 #
 # The example scenario of the vfio-ap documentation, run in the guest by `make demo`:
 # secure queues for vfio_ap with apmask/aqmask, create an mdev, assign an adapter and
-# domains, show the matrix, then clean up. Steps that this module version or this test
+# domains, show the matrix, give it to a (test-mode) VM and hot plug a domain, then clean up. Steps that this module version or this test
 # kernel cannot do yet are named and skipped, never faked.
 
 MATRIX=/sys/devices/vfio_ap/matrix
@@ -75,8 +75,34 @@ else
 		"matrix, ...): the mdev exists but carries no AP resources"
 fi
 
-say "A real host would now start the guest with:"
-printf '    qemu-system-s390x ... -device vfio-ap,sysfsdev=%s/%s\n' "$MATRIX" "$UUID"
+say "Give the mdev to a guest, the way QEMU does (a VM of the test kernel's KVM test mode)"
+if [ -c /dev/kvm ] && command -v vfio-ap-attach > /dev/null && [ -e "$MATRIX/$UUID/guest_matrix" ]; then
+	. /tests/lib/ap-sim.sh
+	. /tests/lib/attach.sh
+	printf '    # vfio-ap-attach %s   (VM + vCPU, KVM-VFIO device, open the mdev)\n' "$UUID"
+	attach_start a "$UUID"
+	sed 's/^/    /' "$(attach_out a)"
+	printf '    # the VM'"'"'s crypto control block (test-only debugfs view):\n'
+	grep ids "$(attach_crycb_path a)" | sed 's/^/    /'
+	run "cat /sys/bus/ap/devices/02.0004/status"
+
+	say "Hot plug while the guest has the mdev: secure domain 0x0006 and assign it"
+	run "echo -0x0006 > /sys/bus/ap/aqmask && echo 0x0006 > $MATRIX/$UUID/assign_domain"
+	printf '    # the CRYCB follows at once:\n'
+	grep aqm-ids "$(attach_crycb_path a)" | sed 's/^/    /'
+
+	say "QEMU closes the device: the guest loses everything, the queues are reset"
+	helper a close
+	grep ids "$(attach_crycb_path a)" | sed 's/^/    /'
+	attach_stop a
+	run "echo 0x0006 > $MATRIX/$UUID/unassign_domain && echo +0x0006 > /sys/bus/ap/aqmask"
+else
+	not_yet "no /dev/kvm or no vfio-ap-attach in this guest"
+fi
+
+say "A real host would start the guest with:"
+printf '    qemu-system-s390x -machine s390-ccw-virtio,accel=kvm -cpu host,ap=on,apqci=on,apft=on ... \\\n'
+printf '        -device vfio-ap,sysfsdev=%s/%s\n' "$MATRIX" "$UUID"
 
 say "Remove the mdev and unload the module"
 run "echo 1 > $MATRIX/$UUID/remove"
