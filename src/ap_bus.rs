@@ -164,6 +164,20 @@ pub(crate) enum ResetOutcome {
     Failed(u8),
 }
 
+/// PQAP(AQIC) for `apqn` with interruption controls `controls` and the host physical address
+/// of the notification byte; the queue status word.
+pub(crate) fn aqic(apqn: Apqn, controls: u64, nib_phys: u64) -> u32 {
+    // SAFETY: AQIC on any queue number is safe; the machine checks the controls and the
+    // address, and only writes the notification byte, a page the caller has pinned.
+    unsafe { sys::vfio_ap_rs_ap_aqic(apqn.qid(), controls, nib_phys) }
+}
+
+/// TAPQ for `apqn`: the queue status word.
+pub(crate) fn test_queue(apqn: Apqn) -> u32 {
+    // SAFETY: TAPQ on any queue number is safe; a missing queue answers rc 01.
+    unsafe { sys::vfio_ap_rs_ap_tapq(apqn.qid()) }
+}
+
 /// How many queues [`reset_queues`] resets at once.
 pub(crate) const RESET_BATCH: usize = 32;
 

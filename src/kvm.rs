@@ -8,9 +8,12 @@
 
 use core::ptr::NonNull;
 
-use kernel::sync::lock::{
-    mutex::MutexBackend,
-    Lock, //
+use kernel::{
+    prelude::*,
+    sync::lock::{
+        mutex::MutexBackend,
+        Lock, //
+    },
 };
 
 use crate::{
@@ -124,4 +127,145 @@ impl<'a> Crycb<'a> {
         // SAFETY: `kvm->lock` is held (type invariant).
         unsafe { sys::vfio_ap_rs_kvm_clear_masks(self.kvm.kvm.as_ptr()) };
     }
+}
+
+/// An identity of a VM, for finding the mdev attached to it; not a reference.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct VmId(usize);
+
+impl KvmRef {
+    /// The VM's identity.
+    pub(crate) fn id(&self) -> VmId {
+        VmId(self.kvm.as_ptr() as usize)
+    }
+
+    /// Installs the driver's PQAP hook, so KVM hands the guest's PQAP(AQIC) instructions to
+    /// [`crate::aqic::handle_pqap`]. EBUSY if another driver's hook is installed.
+    ///
+    /// Takes the VM's `pqap_hook_rwsem` for writing: call it with `kvm->lock` held but not
+    /// the mdevs lock, which the hook takes inside that rwsem.
+    pub(crate) fn set_pqap_hook(&self) -> Result {
+        // SAFETY: The VM is alive (type invariant). `PQAP_HOOK` is a static the C side only
+        // reads; the hook is removed before the module can go (`clear_pqap_hook` on detach,
+        // and every mdev is detached before the module unloads).
+        kernel::error::to_result(unsafe {
+            sys::vfio_ap_rs_kvm_set_pqap_hook(
+                self.kvm.as_ptr(),
+                (&raw const PQAP_HOOK.0).cast_mut().cast(),
+            )
+        })
+    }
+
+    /// Removes the PQAP hook; waits for hooks running on the VM's vCPUs to return.
+    pub(crate) fn clear_pqap_hook(&self) {
+        // SAFETY: The VM is alive (type invariant).
+        unsafe { sys::vfio_ap_rs_kvm_clear_pqap_hook(self.kvm.as_ptr()) };
+    }
+
+    /// Unregisters a guest ISC registered with [`Vcpu::gisc_register`].
+    pub(crate) fn gisc_unregister(&self, guest_isc: u8) {
+        // SAFETY: The VM is alive (type invariant); the ISC was registered by this driver.
+        unsafe { sys::vfio_ap_rs_kvm_gisc_unregister(self.kvm.as_ptr(), u32::from(guest_isc)) };
+    }
+}
+
+/// The hook KVM calls: a function pointer, referenced by pointer from `kvm->arch.crypto`.
+#[repr(transparent)]
+struct Hook(Option<unsafe extern "C" fn(*mut sys::kvm_vcpu) -> c_int>);
+
+// SAFETY: A function pointer that never changes.
+unsafe impl Sync for Hook {}
+
+static PQAP_HOOK: Hook = Hook(Some(pqap_trampoline));
+
+/// `crypto_hook`: KVM intercepted a PQAP of a guest whose VM has our hook.
+///
+/// # Safety
+///
+/// Called by KVM with a vCPU of the VM, on that vCPU's thread, with the VM's
+/// `pqap_hook_rwsem` held for reading.
+unsafe extern "C" fn pqap_trampoline(vcpu: *mut sys::kvm_vcpu) -> c_int {
+    let Some(vcpu) = NonNull::new(vcpu) else {
+        return EINVAL.to_errno();
+    };
+    // INVARIANT: KVM passes a live vCPU, used on its own thread for the call.
+    let vcpu = Vcpu { vcpu };
+    match crate::aqic::handle_pqap(&vcpu) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// A vCPU whose intercepted PQAP the driver handles, for the duration of the hook.
+///
+/// # Invariants
+///
+/// `vcpu` is a live vCPU, used from its own thread with its registers stable.
+pub(crate) struct Vcpu {
+    vcpu: NonNull<sys::kvm_vcpu>,
+}
+
+impl Vcpu {
+    fn kvm(&self) -> *mut sys::kvm {
+        // SAFETY: The vCPU is alive (type invariant) and belongs to one VM for its life.
+        unsafe { sys::vfio_ap_rs_vcpu_kvm(self.vcpu.as_ptr()) }
+    }
+
+    /// The identity of the vCPU's VM.
+    pub(crate) fn vm(&self) -> VmId {
+        VmId(self.kvm() as usize)
+    }
+
+    /// General register `n` (0-15) of the guest.
+    pub(crate) fn gpr(&self, n: u8) -> u64 {
+        // SAFETY: The vCPU is alive and its registers are ours during the intercept.
+        unsafe { sys::vfio_ap_rs_vcpu_gpr(self.vcpu.as_ptr(), c_int::from(n)) }
+    }
+
+    /// Sets general register `n` (0-15) of the guest.
+    pub(crate) fn set_gpr(&self, n: u8, value: u64) {
+        // SAFETY: As in `gpr`.
+        unsafe { sys::vfio_ap_rs_vcpu_set_gpr(self.vcpu.as_ptr(), c_int::from(n), value) }
+    }
+
+    /// Whether adapter interruption virtualisation (AIV, a GISA) is on for the vCPU.
+    pub(crate) fn has_aiv(&self) -> bool {
+        // SAFETY: The vCPU is alive (type invariant).
+        unsafe { sys::vfio_ap_rs_vcpu_has_aiv(self.vcpu.as_ptr()) }
+    }
+
+    /// Whether the guest is a protected (secure execution) guest.
+    pub(crate) fn is_protected(&self) -> bool {
+        // SAFETY: The vCPU is alive (type invariant).
+        unsafe { sys::vfio_ap_rs_vcpu_is_protected(self.vcpu.as_ptr()) }
+    }
+
+    /// Whether guest address `gpa` lies in one of the VM's memory slots.
+    pub(crate) fn gpa_in_memslot(&self, gpa: u64) -> bool {
+        // SAFETY: The VM is alive while its vCPU runs the intercept.
+        unsafe { sys::vfio_ap_rs_kvm_gpa_in_memslot(self.kvm(), gpa) }
+    }
+
+    /// The host physical address of the VM's GISA; `None` without one.
+    pub(crate) fn gisa_phys(&self) -> Option<u64> {
+        // SAFETY: As in `gpa_in_memslot`.
+        let phys = unsafe { sys::vfio_ap_rs_kvm_gisa_phys(self.kvm()) };
+        (phys != 0).then_some(phys)
+    }
+
+    /// Registers guest ISC `guest_isc` with the VM's GISA; the host ISC its interruptions
+    /// arrive on.
+    pub(crate) fn gisc_register(&self, guest_isc: u8) -> Result<u8> {
+        // SAFETY: As in `gpa_in_memslot`.
+        let nisc = unsafe { sys::vfio_ap_rs_kvm_gisc_register(self.kvm(), u32::from(guest_isc)) };
+        kernel::error::to_result(nisc)?;
+        u8::try_from(nisc).map_err(|_| EINVAL)
+    }
+}
+
+/// Shares a pinned page (host physical address `phys`) of a protected guest with the
+/// ultravisor, so the machine may write the guest's notification byte into it.
+pub(crate) fn share_with_ultravisor(phys: u64) -> Result {
+    // SAFETY: Any address may be passed; the ultravisor refuses pages it does not know.
+    kernel::error::to_result(unsafe { sys::vfio_ap_rs_uv_pin_shared(phys) })
 }

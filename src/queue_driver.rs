@@ -29,6 +29,7 @@ use crate::{
     model::mask::ApMask,
     state::{
         drain_resets,
+        release_reset_irqs,
         sync_guests,
         Mdevs, //
     },
@@ -120,6 +121,10 @@ impl ApDriver for QueueDriver {
                 }
             }
         }
+        // Reset (or gone): interruptions are off, their pinned page and ISC can go.
+        let mut ctx = LockCtx::enter();
+        ctx.mdevs().queue_was_reset(apqn);
+        release_reset_irqs(&mut ctx);
     }
 
     fn in_use(_perms: &ApPermsGuard, apm: &ApMask, aqm: &ApMask) -> bool {

@@ -35,7 +35,8 @@ use crate::{
     eventfd::EventFd,
     kvm::{
         Crycb,
-        KvmRef, //
+        KvmRef,
+        VmId, //
     },
     locks::{
         GuestsLevel,
@@ -56,6 +57,7 @@ use crate::{
         mask::ApMask,
         matrix::Matrix,
     },
+    vfio::OpenDevice,
 };
 
 // The kernel's formatting macros take `kernel::fmt::Display`; the model, compiled on the
@@ -233,7 +235,7 @@ pub(crate) fn drain_resets(ctx: &mut LockCtx) {
         let mut batch = [Apqn { apid: 0, apqi: 0 }; RESET_BATCH];
         let n = ctx.mdevs().take_reset_batch(&mut batch);
         let Some(batch) = batch.get(..n).filter(|b| !b.is_empty()) else {
-            return;
+            break;
         };
         let mut outcomes = [ResetOutcome::Done; RESET_BATCH];
         let outcomes = outcomes.get_mut(..n).unwrap_or_default();
@@ -247,13 +249,14 @@ pub(crate) fn drain_resets(ctx: &mut LockCtx) {
         }
         sync_guests(&mut guests);
     }
+    release_reset_irqs(ctx);
 }
 
 /// Attaches mdev `id` to the VM `kvm` and gives the guest its view.
 ///
 /// At most one mdev per VM (EPERM otherwise), as the C driver has it: QEMU takes one
 /// vfio-ap device per guest.
-pub(crate) fn attach(ctx: &mut LockCtx, id: MdevId, kvm: KvmRef) -> Result {
+pub(crate) fn attach(ctx: &mut LockCtx, id: MdevId, device: OpenDevice, kvm: KvmRef) -> Result {
     let mut guests = ctx.guests();
     if let Some(other) = guests.state().mdev_of_vm(&kvm) {
         let (mdevs, _) = guests.mdevs();
@@ -267,11 +270,33 @@ pub(crate) fn attach(ctx: &mut LockCtx, id: MdevId, kvm: KvmRef) -> Result {
         return Err(EPERM);
     }
     guests.state().attach(id, kvm.clone())?;
-    {
+    let hooked = {
         let mut level = guests.kvm(&kvm);
-        let (mut mdevs, mut crycb) = level.mdevs();
-        mdevs.attach(id);
-        mdevs.program(id, &mut crycb);
+        // Below kvm->lock and above the mdevs lock, as the hook nests them.
+        let hooked = kvm.set_pqap_hook();
+        if hooked.is_ok() {
+            let (mut mdevs, mut crycb) = level.mdevs();
+            mdevs.attach(
+                id,
+                GuestVm {
+                    kvm: kvm.clone(),
+                    device,
+                },
+            );
+            mdevs.program(id, &mut crycb);
+        }
+        hooked
+    };
+    if hooked.is_err() {
+        let _ = guests.state().detach(id);
+        let (mdevs, _) = guests.mdevs();
+        if let Some(me) = mdevs.get(id) {
+            dev_warn!(
+                me.dev,
+                "open refused: another driver handles the VM's AP instructions\n"
+            );
+        }
+        return Err(EPERM);
     }
     sync_guests(&mut guests);
     drop(guests);
@@ -282,20 +307,39 @@ pub(crate) fn attach(ctx: &mut LockCtx, id: MdevId, kvm: KvmRef) -> Result {
 /// Detaches mdev `id` from its VM: the guest loses every AP resource, the mdev's queues are
 /// reset, and the eventfds userspace registered are released.
 pub(crate) fn detach(ctx: &mut LockCtx, id: MdevId) {
-    let kvm = {
+    let (kvm, vm, irqs) = {
         let mut guests = ctx.guests();
         let kvm = guests.state().detach(id);
+        let mut detached = (None, KVec::new());
         if let Some(kvm) = &kvm {
             let mut level = guests.kvm(kvm);
+            // Waits for PQAP intercepts of the guest that are running.
+            kvm.clear_pqap_hook();
             let (mut mdevs, mut crycb) = level.mdevs();
             crycb.clear_masks();
-            mdevs.detach(id);
+            detached = mdevs.detach(id);
         }
         sync_guests(&mut guests);
-        kvm
+        (kvm, detached.0, detached.1)
     };
+    // Queues with interruptions enabled are reset before their notification pages are
+    // unpinned: until the reset the machine may still write to them.
+    if let Some(vm) = vm.as_ref().map(GuestVm::handle) {
+        for batch in irqs.chunks(RESET_BATCH) {
+            let mut apqns = [Apqn { apid: 0, apqi: 0 }; RESET_BATCH];
+            for (dst, irq) in apqns.iter_mut().zip(batch) {
+                *dst = irq.apqn;
+            }
+            let mut outcomes = [ResetOutcome::Done; RESET_BATCH];
+            reset_queues(apqns.get(..batch.len()).unwrap_or_default(), &mut outcomes);
+            for irq in batch {
+                vm.release(irq);
+            }
+        }
+    }
     drain_resets(ctx);
-    // The VM's last reference may go here, outside the driver's locks.
+    // The VM's last references may go here, outside the driver's locks.
+    drop(vm);
     drop(kvm);
 }
 
@@ -318,6 +362,93 @@ pub(crate) fn withdraw(ctx: &mut LockCtx, id: MdevId, count: u32) {
         }
     }
     drain_resets(ctx);
+}
+
+/// Interruptions a guest enabled for one of its queues (PQAP(AQIC)): what the driver holds
+/// for them until the queue is reset or they are disabled.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct QueueIrq {
+    /// The queue.
+    pub(crate) apqn: Apqn,
+    /// The guest ISC, registered with the VM's GISA.
+    pub(crate) guest_isc: u8,
+    /// The guest address of the notification byte, whose page is pinned.
+    pub(crate) nib: u64,
+    /// The queue was reset since (interruptions are off): only the resources remain.
+    reset: bool,
+}
+
+impl QueueIrq {
+    /// Interruptions just enabled.
+    pub(crate) fn new(apqn: Apqn, guest_isc: u8, nib: u64) -> Self {
+        Self {
+            apqn,
+            guest_isc,
+            nib,
+            reset: false,
+        }
+    }
+}
+
+/// How many interruption records are released at once.
+pub(crate) const IRQ_BATCH: usize = 32;
+
+/// The VM an mdev is attached to, with the mdev's open VFIO device.
+pub(crate) struct GuestVm {
+    kvm: KvmRef,
+    device: OpenDevice,
+}
+
+impl GuestVm {
+    /// What releasing interruption resources needs, to use without the mdevs lock: pinning
+    /// and unpinning take VFIO's locks, under which VFIO calls `dma_unmap`, which takes the
+    /// mdevs lock. The device stays open while the caller uses it: it is used in a PQAP
+    /// hook (detaching removes the hook first), in `dma_unmap` (VFIO closes no device while
+    /// it notifies) or under the guests lock (which detaching takes).
+    pub(crate) fn handle(&self) -> VmHandle {
+        VmHandle {
+            kvm: self.kvm.clone(),
+            device: self.device.clone(),
+        }
+    }
+}
+
+/// See [`GuestVm::handle`].
+pub(crate) struct VmHandle {
+    kvm: KvmRef,
+    device: OpenDevice,
+}
+
+impl VmHandle {
+    /// The VM's open VFIO device of the mdev.
+    pub(crate) fn device(&self) -> &OpenDevice {
+        &self.device
+    }
+
+    /// Gives back what enabling `irq` took: the ISC registration and the pinned page.
+    pub(crate) fn release(&self, irq: &QueueIrq) {
+        self.kvm.gisc_unregister(irq.guest_isc);
+        self.device.unpin_page(irq.nib);
+    }
+}
+
+/// Releases the interruption resources of queues that were reset, a batch at a time, under
+/// the guests lock (so no device closes meanwhile) but not the mdevs lock.
+pub(crate) fn release_reset_irqs(ctx: &mut LockCtx) {
+    loop {
+        let mut guests = ctx.guests();
+        let mut batch = [QueueIrq::new(Apqn { apid: 0, apqi: 0 }, 0, 0); IRQ_BATCH];
+        let taken = {
+            let (mut mdevs, _) = guests.mdevs();
+            mdevs.take_reset_irqs(&mut batch)
+        };
+        let Some((vm, n)) = taken else {
+            return;
+        };
+        for irq in batch.iter().take(n) {
+            vm.release(irq);
+        }
+    }
 }
 
 /// Which eventfd of an mdev.
@@ -350,6 +481,10 @@ pub(crate) struct MdevState {
     guest: Matrix,
     /// While attached to a VM: what the guest's CRYCB holds.
     crycb: Option<Matrix>,
+    /// While attached: the VM and the open device.
+    vm: Option<GuestVm>,
+    /// Queues of the guest with interruptions enabled.
+    irqs: KVec<QueueIrq>,
     /// Removal was requested while attached: the guest keeps nothing.
     withdrawn: bool,
     triggers: Triggers,
@@ -465,6 +600,8 @@ impl Mdevs {
             assigned: Matrix::default(),
             guest: Matrix::default(),
             crycb: None,
+            vm: None,
+            irqs: KVec::new(),
             withdrawn: false,
             triggers: Triggers::default(),
         };
@@ -769,6 +906,7 @@ impl Mdevs {
                     r.clear(apqn.apqi);
                 }
                 dbf::event(Level::Info, c"queue %02lx.%04lx reset\n", &apqn.dbf_args());
+                self.queue_was_reset(apqn);
                 self.update_usable(apqn);
             }
             ResetOutcome::TimedOut | ResetOutcome::Failed(_) => {
@@ -796,21 +934,25 @@ impl Mdevs {
             .is_some_and(|s| s.crycb.is_some_and(|c| c != s.wanted_crycb()))
     }
 
-    /// Marks mdev `id` attached; its CRYCB is empty until [`Self::program`].
-    fn attach(&mut self, id: MdevId) {
+    /// Marks mdev `id` attached to `vm`; its CRYCB is empty until [`Self::program`].
+    fn attach(&mut self, id: MdevId, vm: GuestVm) {
         if let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) {
             state.crycb = Some(Matrix::default());
+            state.vm = Some(vm);
             state.withdrawn = false;
         }
     }
 
     /// Marks mdev `id` detached (its CRYCB already cleared), releases its eventfds, and puts
-    /// its queues in quarantine for reset.
-    fn detach(&mut self, id: MdevId) {
+    /// its queues in quarantine for reset. Returns the VM and the queues with interruptions
+    /// enabled, for the caller to reset and release outside the locks.
+    fn detach(&mut self, id: MdevId) -> (Option<GuestVm>, KVec<QueueIrq>) {
         let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) else {
-            return;
+            return (None, KVec::new());
         };
         state.crycb = None;
+        let vm = state.vm.take();
+        let irqs = core::mem::take(&mut state.irqs);
         state.withdrawn = false;
         state.triggers = Triggers::default();
         let assigned = state.assigned;
@@ -823,6 +965,99 @@ impl Mdevs {
         for (apid, apqi) in assigned.apqns() {
             self.quarantine(Apqn { apid, apqi });
         }
+        (vm, irqs)
+    }
+
+    /// The attached mdev of VM `vm` whose guest has `apqn` in its CRYCB: the only queues a
+    /// guest may control interruptions of.
+    pub(crate) fn guest_queue_of_vm(&self, vm: VmId, apqn: Apqn) -> Option<MdevId> {
+        self.slots.iter().enumerate().find_map(|(i, s)| {
+            let s = s.as_ref()?;
+            let attached = s.vm.as_ref()?;
+            let crycb = s.crycb?;
+            (attached.kvm.id() == vm && crycb.apm.test(apqn.apid) && crycb.aqm.test(apqn.apqi))
+                .then_some(MdevId(i))
+        })
+    }
+
+    /// A handle on the VM and open device of attached mdev `id` (see [`GuestVm::handle`]).
+    pub(crate) fn vm_handle(&self, id: MdevId) -> Option<VmHandle> {
+        self.get(id)?.vm.as_ref().map(GuestVm::handle)
+    }
+
+    /// Records that the guest of mdev `id` enabled interruptions for a queue; gives `irq`
+    /// back if it cannot be recorded.
+    pub(crate) fn add_irq(&mut self, id: MdevId, irq: QueueIrq) -> Result<(), QueueIrq> {
+        let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) else {
+            return Err(irq);
+        };
+        state.irqs.push(irq, GFP_KERNEL).map_err(|_| irq)
+    }
+
+    /// Takes the record of `apqn`'s interruptions in mdev `id`, for the caller to release.
+    pub(crate) fn take_irq(&mut self, id: MdevId, apqn: Apqn) -> Option<QueueIrq> {
+        let state = self.slots.get_mut(id.0).and_then(Option::as_mut)?;
+        let i = state.irqs.iter().position(|q| q.apqn == apqn)?;
+        state.irqs.remove(i).ok()
+    }
+
+    /// `apqn` was reset, so its interruptions are off in the machine; what enabling them
+    /// took is released by [`release_reset_irqs`].
+    pub(crate) fn queue_was_reset(&mut self, apqn: Apqn) {
+        for state in self.slots.iter_mut().flatten() {
+            for irq in state.irqs.iter_mut().filter(|q| q.apqn == apqn) {
+                irq.reset = true;
+            }
+        }
+    }
+
+    /// Takes up to `out.len()` records of one mdev's reset queues; the VM handle to release
+    /// them with and how many.
+    fn take_reset_irqs(&mut self, out: &mut [QueueIrq]) -> Option<(VmHandle, usize)> {
+        let state = self
+            .slots
+            .iter_mut()
+            .flatten()
+            .find(|s| s.irqs.iter().any(|q| q.reset))?;
+        let vm = state.vm.as_ref()?.handle();
+        let mut n = 0;
+        while n < out.len() {
+            let Some(i) = state.irqs.iter().position(|q| q.reset) else {
+                break;
+            };
+            let (Ok(irq), Some(slot)) = (state.irqs.remove(i), out.get_mut(n)) else {
+                break;
+            };
+            *slot = irq;
+            n += 1;
+        }
+        Some((vm, n))
+    }
+
+    /// Takes up to `out.len()` records of mdev `id` whose notification byte lies in
+    /// `[iova, iova + length)`; the VM handle and how many.
+    pub(crate) fn take_irqs_in_range(
+        &mut self,
+        id: MdevId,
+        iova: u64,
+        length: u64,
+        out: &mut [QueueIrq],
+    ) -> Option<(VmHandle, usize)> {
+        let state = self.slots.get_mut(id.0).and_then(Option::as_mut)?;
+        let vm = state.vm.as_ref()?.handle();
+        let inside = |q: &QueueIrq| q.nib >= iova && q.nib - iova < length;
+        let mut n = 0;
+        while n < out.len() {
+            let Some(i) = state.irqs.iter().position(inside) else {
+                break;
+            };
+            let (Ok(irq), Some(slot)) = (state.irqs.remove(i), out.get_mut(n)) else {
+                break;
+            };
+            *slot = irq;
+            n += 1;
+        }
+        (n > 0).then_some((vm, n))
     }
 
     /// Removal of attached mdev `id` was requested (the `count`-th time).

@@ -35,7 +35,8 @@ use crate::{
 /// The operations of a VFIO device, on the driver's per-device state.
 pub(crate) trait VfioDriver: Send + Sync + Sized + 'static {
     /// First open of the device; `kvm` is the VM userspace associated with it, if any.
-    fn open(&self, kvm: Option<KvmRef>) -> Result;
+    /// `device` may be kept until [`Self::close`] returns, not longer.
+    fn open(&self, device: OpenDevice, kvm: Option<KvmRef>) -> Result;
 
     /// Last close of the device.
     fn close(&self);
@@ -46,6 +47,47 @@ pub(crate) trait VfioDriver: Send + Sync + Sized + 'static {
     /// The device is being removed while open: ask userspace to release it. Called again
     /// every 10 seconds (`count` 0, 1, ...) until the last close.
     fn request(&self, count: u32);
+
+    /// Userspace unmapped `[iova, iova + length)` of the device's DMA space: unpin every
+    /// page pinned there.
+    fn dma_unmap(&self, iova: u64, length: u64);
+}
+
+/// An open VFIO device: pins guest pages through its DMA space (the container's or the
+/// iommufd access's mappings of guest memory).
+///
+/// # Invariants
+///
+/// `vdev` is a registered device of this driver that is open whenever the handle (or a
+/// clone) is used: the driver drops its handles by the time its close callback returns
+/// (see [`VfioDriver::open`]) and uses clones only where the device cannot close meanwhile.
+#[derive(Clone)]
+pub(crate) struct OpenDevice {
+    vdev: NonNull<sys::vfio_device>,
+}
+
+// SAFETY: The VFIO core synchronises pinning internally; the handle is a pointer.
+unsafe impl Send for OpenDevice {}
+// SAFETY: See `Send`.
+unsafe impl Sync for OpenDevice {}
+
+impl OpenDevice {
+    /// Pins the page of DMA address `iova` for reading and writing; its host physical
+    /// address (with the offset of `iova` in the page).
+    pub(crate) fn pin_page(&self, iova: u64) -> Result<u64> {
+        let mut phys = 0u64;
+        // SAFETY: The device is open (type invariant); `phys` is writable.
+        kernel::error::to_result(unsafe {
+            sys::vfio_ap_rs_vfio_pin_page(self.vdev.as_ptr(), iova, &mut phys)
+        })?;
+        Ok(phys)
+    }
+
+    /// Unpins a page pinned with [`Self::pin_page`].
+    pub(crate) fn unpin_page(&self, iova: u64) {
+        // SAFETY: The device is open (type invariant) and the page was pinned through it.
+        unsafe { sys::vfio_ap_rs_vfio_unpin_page(self.vdev.as_ptr(), iova) };
+    }
 }
 
 /// The VFIO core's allocation: `struct vfio_device` first, then the driver's state.
@@ -79,6 +121,7 @@ impl<T: VfioDriver> Registration<T> {
         close_device: Some(Self::close_callback),
         ioctl: Some(Self::ioctl_callback),
         request: Some(Self::request_callback),
+        dma_unmap: Some(Self::dma_unmap_callback),
         #[cfg(CONFIG_IOMMUFD)]
         bind_iommufd: Some(sys::vfio_iommufd_emulated_bind),
         #[cfg(CONFIG_IOMMUFD)]
@@ -151,8 +194,13 @@ impl<T: VfioDriver> Registration<T> {
         // SAFETY: The device is open, so VFIO holds a reference to its KVM (if any) until
         // the close, which comes after this call.
         let kvm = unsafe { KvmRef::get(sys::vfio_ap_rs_vfio_device_kvm(vdev)) };
+        let Some(device) = NonNull::new(vdev) else {
+            return EINVAL.to_errno();
+        };
+        // INVARIANT: The device is being opened; `VfioDriver::open` says how long to keep it.
+        let device = OpenDevice { vdev: device };
         // SAFETY: A registered device of ours.
-        match unsafe { Self::data(vdev) }.open(kvm) {
+        match unsafe { Self::data(vdev) }.open(device, kvm) {
             Ok(()) => 0,
             Err(e) => e.to_errno(),
         }
@@ -193,6 +241,18 @@ impl<T: VfioDriver> Registration<T> {
     unsafe extern "C" fn request_callback(vdev: *mut sys::vfio_device, count: c_uint) {
         // SAFETY: A registered device of ours.
         unsafe { Self::data(vdev) }.request(count);
+    }
+}
+
+impl<T: VfioDriver> Registration<T> {
+    /// `vfio_device_ops::dma_unmap`.
+    ///
+    /// # Safety
+    ///
+    /// Called by the VFIO core on an open device of ours.
+    unsafe extern "C" fn dma_unmap_callback(vdev: *mut sys::vfio_device, iova: u64, length: u64) {
+        // SAFETY: A registered device of ours.
+        unsafe { Self::data(vdev) }.dma_unmap(iova, length);
     }
 }
 

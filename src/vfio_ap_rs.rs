@@ -14,6 +14,8 @@
 //! - [`model`]: pure logic (masks, parsing, formatting), also unit-tested on the host.
 
 mod ap_bus;
+#[deny(unsafe_code)]
+mod aqic;
 mod dbf;
 mod driver_core;
 mod eventfd;

@@ -19,6 +19,7 @@ use crate::{
         ResetOutcome,
         RESET_BATCH, //
     },
+    aqic,
     eventfd::EventFd,
     kvm::KvmRef,
     locks::LockCtx,
@@ -30,13 +31,19 @@ use crate::{
     },
     state::{
         self,
-        Trigger, //
+        release_reset_irqs,
+        QueueIrq,
+        Trigger,
+        IRQ_BATCH, //
     },
-    vfio::VfioDriver,
+    vfio::{
+        OpenDevice,
+        VfioDriver, //
+    },
 };
 
 impl VfioDriver for MatrixMdev {
-    fn open(&self, kvm: Option<KvmRef>) -> Result {
+    fn open(&self, device: OpenDevice, kvm: Option<KvmRef>) -> Result {
         let Some(kvm) = kvm else {
             dev_warn!(
                 self.dev,
@@ -52,7 +59,7 @@ impl VfioDriver for MatrixMdev {
             );
             return Err(EINVAL);
         }
-        state::attach(&mut LockCtx::enter(), self.id, kvm)
+        state::attach(&mut LockCtx::enter(), self.id, device, kvm)
     }
 
     fn close(&self) {
@@ -61,6 +68,33 @@ impl VfioDriver for MatrixMdev {
 
     fn request(&self, count: u32) {
         state::withdraw(&mut LockCtx::enter(), self.id, count);
+    }
+
+    fn dma_unmap(&self, iova: u64, length: u64) {
+        // Guest interruptions whose notification byte was there are disabled first: the
+        // machine must not write to a page that is no longer the guest's. VFIO holds its
+        // device list lock here and unpinning takes its IOMMU lock: the mdevs lock is
+        // dropped before unpinning (see `GuestVm::handle`).
+        let mut ctx = LockCtx::enter();
+        loop {
+            let mut batch = [QueueIrq::new(Apqn { apid: 0, apqi: 0 }, 0, 0); IRQ_BATCH];
+            let taken = {
+                let mut mdevs = ctx.mdevs();
+                let taken = mdevs.take_irqs_in_range(self.id, iova, length, &mut batch);
+                if let Some((_, n)) = &taken {
+                    for irq in batch.iter().take(*n) {
+                        let _ = aqic::disable_in_machine(irq.apqn);
+                    }
+                }
+                taken
+            };
+            let Some((vm, n)) = taken else {
+                return;
+            };
+            for irq in batch.iter().take(n) {
+                vm.release(irq);
+            }
+        }
     }
 
     fn ioctl(&self, cmd: u32, arg: usize) -> Result<i64> {
@@ -139,6 +173,13 @@ impl MatrixMdev {
             };
             let mut outcomes = [ResetOutcome::Done; RESET_BATCH];
             reset_queues(batch, &mut outcomes);
+            {
+                let mut mdevs = ctx.mdevs();
+                for apqn in batch {
+                    mdevs.queue_was_reset(*apqn);
+                }
+            }
+            release_reset_irqs(&mut ctx);
             for (apqn, outcome) in batch.iter().zip(outcomes.iter()) {
                 let why = match outcome {
                     ResetOutcome::Done | ResetOutcome::Gone => continue,

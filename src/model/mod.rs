@@ -14,6 +14,7 @@
 // should warn about unused items.
 #![cfg_attr(not(MODULE), allow(dead_code))]
 
+pub(crate) mod aqic;
 pub(crate) mod claims;
 pub(crate) mod format;
 pub(crate) mod guest_view;

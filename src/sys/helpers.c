@@ -8,6 +8,7 @@
 #include <linux/eventfd.h>
 #include <linux/kvm_host.h>
 #include <linux/vfio.h>
+#include <asm/uv.h>
 
 #include "helpers.h"
 
@@ -82,4 +83,100 @@ void vfio_ap_rs_vfio_put_device(struct vfio_device *vdev)
 void vfio_ap_rs_eventfd_signal(struct eventfd_ctx *ctx)
 {
 	eventfd_signal(ctx);
+}
+
+int vfio_ap_rs_kvm_set_pqap_hook(struct kvm *kvm, int (**hook)(struct kvm_vcpu *))
+{
+	int ret = 0;
+
+	down_write(&kvm->arch.crypto.pqap_hook_rwsem);
+	if (kvm->arch.crypto.pqap_hook)
+		ret = -EBUSY;
+	else
+		kvm->arch.crypto.pqap_hook = hook;
+	up_write(&kvm->arch.crypto.pqap_hook_rwsem);
+	return ret;
+}
+
+void vfio_ap_rs_kvm_clear_pqap_hook(struct kvm *kvm)
+{
+	down_write(&kvm->arch.crypto.pqap_hook_rwsem);
+	kvm->arch.crypto.pqap_hook = NULL;
+	up_write(&kvm->arch.crypto.pqap_hook_rwsem);
+}
+
+struct kvm *vfio_ap_rs_vcpu_kvm(struct kvm_vcpu *vcpu)
+{
+	return vcpu->kvm;
+}
+
+u64 vfio_ap_rs_vcpu_gpr(struct kvm_vcpu *vcpu, int n)
+{
+	return vcpu->run->s.regs.gprs[n & 15];
+}
+
+void vfio_ap_rs_vcpu_set_gpr(struct kvm_vcpu *vcpu, int n, u64 value)
+{
+	vcpu->run->s.regs.gprs[n & 15] = value;
+}
+
+bool vfio_ap_rs_vcpu_has_aiv(struct kvm_vcpu *vcpu)
+{
+	return vcpu->arch.sie_block->eca & ECA_AIV;
+}
+
+bool vfio_ap_rs_vcpu_is_protected(struct kvm_vcpu *vcpu)
+{
+	return kvm_s390_pv_cpu_is_protected(vcpu);
+}
+
+u64 vfio_ap_rs_kvm_gisa_phys(struct kvm *kvm)
+{
+	return kvm->arch.gisa_int.origin ? virt_to_phys(kvm->arch.gisa_int.origin) : 0;
+}
+
+bool vfio_ap_rs_kvm_gpa_in_memslot(struct kvm *kvm, u64 gpa)
+{
+	return kvm_s390_is_gpa_in_memslot(kvm, gpa);
+}
+
+int vfio_ap_rs_kvm_gisc_register(struct kvm *kvm, u32 gisc)
+{
+	return kvm_s390_gisc_register(kvm, gisc);
+}
+
+int vfio_ap_rs_kvm_gisc_unregister(struct kvm *kvm, u32 gisc)
+{
+	return kvm_s390_gisc_unregister(kvm, gisc);
+}
+
+u32 vfio_ap_rs_ap_aqic(u32 qid, u64 qirqctrl, u64 nib_phys)
+{
+	union ap_qirq_ctrl ctrl = { .value = qirqctrl };
+
+	return ap_aqic(qid, ctrl, nib_phys).value;
+}
+
+int vfio_ap_rs_vfio_pin_page(struct vfio_device *vdev, u64 iova, u64 *phys)
+{
+	struct page *page;
+	int ret;
+
+	ret = vfio_pin_pages(vdev, iova, 1, IOMMU_READ | IOMMU_WRITE, &page);
+	if (ret < 0)
+		return ret;
+	if (ret != 1)
+		return -EINVAL;
+	*phys = page_to_phys(page) | (iova & ~PAGE_MASK);
+	return 0;
+}
+
+void vfio_ap_rs_vfio_unpin_page(struct vfio_device *vdev, u64 iova)
+{
+	vfio_unpin_pages(vdev, iova, 1);
+}
+
+int vfio_ap_rs_uv_pin_shared(u64 phys)
+{
+	return uv_pin_shared(phys & PAGE_MASK);
 }

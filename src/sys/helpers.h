@@ -48,6 +48,37 @@ void vfio_ap_rs_kvm_clear_masks(struct kvm *kvm);
 struct kvm *vfio_ap_rs_vfio_device_kvm(struct vfio_device *vdev);
 void vfio_ap_rs_vfio_put_device(struct vfio_device *vdev);
 
+struct kvm_vcpu;
+
+/*
+ * The PQAP(AQIC) intercept: the VM's hook (under its pqap_hook_rwsem; -EBUSY if another
+ * driver's hook is set), the intercepting vCPU's registers and facilities, the VM's GISA
+ * and guest interruption subclasses, its memory slots.
+ */
+int vfio_ap_rs_kvm_set_pqap_hook(struct kvm *kvm, int (**hook)(struct kvm_vcpu *));
+void vfio_ap_rs_kvm_clear_pqap_hook(struct kvm *kvm);
+struct kvm *vfio_ap_rs_vcpu_kvm(struct kvm_vcpu *vcpu);
+u64 vfio_ap_rs_vcpu_gpr(struct kvm_vcpu *vcpu, int n);
+void vfio_ap_rs_vcpu_set_gpr(struct kvm_vcpu *vcpu, int n, u64 value);
+bool vfio_ap_rs_vcpu_has_aiv(struct kvm_vcpu *vcpu);
+bool vfio_ap_rs_vcpu_is_protected(struct kvm_vcpu *vcpu);
+u64 vfio_ap_rs_kvm_gisa_phys(struct kvm *kvm);
+bool vfio_ap_rs_kvm_gpa_in_memslot(struct kvm *kvm, u64 gpa);
+int vfio_ap_rs_kvm_gisc_register(struct kvm *kvm, u32 gisc);
+int vfio_ap_rs_kvm_gisc_unregister(struct kvm *kvm, u32 gisc);
+
+/* asm/ap.h: PQAP(AQIC) with the interruption controls in GR1; the queue status word. */
+u32 vfio_ap_rs_ap_aqic(u32 qid, u64 qirqctrl, u64 nib_phys);
+
+/*
+ * linux/vfio.h, asm/uv.h: pin (read/write) the page of one guest address through the
+ * device's DMA space; 0 and the host physical address of iova, or -errno. Unpin it again.
+ * Share a pinned page with the ultravisor (protected guests).
+ */
+int vfio_ap_rs_vfio_pin_page(struct vfio_device *vdev, u64 iova, u64 *phys);
+void vfio_ap_rs_vfio_unpin_page(struct vfio_device *vdev, u64 iova);
+int vfio_ap_rs_uv_pin_shared(u64 phys);
+
 /* linux/eventfd.h: signal an eventfd (a static inline). */
 void vfio_ap_rs_eventfd_signal(struct eventfd_ctx *ctx);
 

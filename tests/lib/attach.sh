@@ -12,6 +12,10 @@
 #   guest_ids MDEV_DIR                 "APIDS|APQIS" of the mdev's guest_matrix
 #   attach_pid NAME                    its process ID (KVM names the VM's debug files by it)
 #   attach_stop NAME                   quit it and wait
+#   pqap NAME GR0 GR1 GR2             run PQAP on the VM's vCPU 0 (KVM test mode debugfs
+#                                      file "pqap"); prints "ret R cc C rc RC"
+#   aqic_on NAME 0xAAQQ ISC NIB        the guest's PQAP(AQIC) enabling interruptions of AA.QQQQ
+#   aqic_off NAME 0xAAQQ               ... disabling them
 #   mdevs_for_vm U U2                  the standard simulator setup with the driver loaded:
 #                                      U holds 02-03 x 0006-0007 and control domain 9,
 #                                      U2 holds 01 x 0006
@@ -99,3 +103,15 @@ mdevs_for_vm() {
 	echo 1 > $MATRIX/$2/assign_adapter
 	echo 6 > $MATRIX/$2/assign_domain
 }
+
+pqap() {
+	local f out gr1
+	f=$(dirname "$(attach_crycb_path "$1")")/pqap
+	printf '%x %x %x\n' "$2" "$3" "$4" > "$f" || return 1
+	out=$(cat "$f")
+	gr1=$(echo "$out" | sed -n 's/.* gr1 0x\([0-9a-f]*\)$/\1/p')
+	echo "$out" | sed -n "s/^ret \([-0-9]*\) cc \([0-9]\) .*/ret \1 cc \2 rc $(printf %02x $(( (0x$gr1 >> 16) & 0xff )))/p"
+}
+
+aqic_on() { pqap "$1" $((0x03000000 | $2)) $(( (1 << 47) | $3 )) "$4"; }
+aqic_off() { pqap "$1" $((0x03000000 | $2)) 0 0; }

@@ -4,7 +4,8 @@
  * a vfio-ap mediated device, without running the guest (the test kernel has no
  * SIE):
  *
- *   KVM_CREATE_VM, KVM_CREATE_VCPU, enable AP instruction interpretation,
+ *   KVM_CREATE_VM, the host CPU model (every facility KVM offers, AP
+ *   interruptions included), KVM_CREATE_VCPU, enable AP instruction interpretation,
  *   KVM_CREATE_DEVICE(KVM_DEV_TYPE_VFIO), then open the device:
  *   - by default the legacy way: the VFIO container and the mdev's IOMMU
  *     group, VFIO_SET_IOMMU, the group added to the KVM-VFIO device, and
@@ -31,6 +32,10 @@
  *   setirqs A F I S C FD   SET_IRQS with argsz A, flags F, index I, start S, count C, fd FD
  *   ioctl N          device ioctl number N (hex) without an argument
  *   second UUID2     try to give a second mdev to the same VM (answers with its errno)
+ *   memory           1 MiB of guest memory at guest address 0, in a KVM memory slot and
+ *                    mapped for DMA at IOVA 0 (VFIO_IOMMU_MAP_DMA, or IOMMU_IOAS_MAP into
+ *                    the device's IOAS with --iommufd), as QEMU maps guest RAM
+ *   unmap            unmap it for DMA again
  *   run              KVM_RUN on the vCPU (fails with EOPNOTSUPP in the KVM test mode)
  *   quit             exit (so does end of input)
  *
@@ -47,6 +52,7 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <linux/iommufd.h>
 #include <linux/kvm.h>
 #include <linux/vfio.h>
@@ -56,6 +62,86 @@ static int use_iommufd, no_kvm;
 static int vm_fd, vcpu_fd, kvm_vfio_fd, container_fd = -1, iommufd = -1;
 static int group_fd = -1, cdev_fd = -1, dev_fd = -1;
 static int trigger[2] = { -1, -1 };
+static void *guest_ram;
+static unsigned int ioas_id;
+
+#define GUEST_RAM_SIZE (1UL << 20)
+
+/* 1 MiB of guest memory at guest address 0 (s390 memory slots are 1 MiB aligned). */
+static int map_memory(void)
+{
+	struct kvm_userspace_memory_region slot = { .memory_size = GUEST_RAM_SIZE };
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.size = GUEST_RAM_SIZE,
+	};
+	char *p;
+
+	if (!guest_ram) {
+		p = mmap(NULL, 2 * GUEST_RAM_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return -1;
+		guest_ram = (void *)(((unsigned long)p + GUEST_RAM_SIZE - 1) & ~(GUEST_RAM_SIZE - 1));
+		memset(guest_ram, 0, GUEST_RAM_SIZE);
+		slot.userspace_addr = (unsigned long)guest_ram;
+		if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &slot))
+			return -1;
+	}
+	if (use_iommufd) {
+		struct iommu_ioas_map imap = {
+			.size = sizeof(imap),
+			.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE |
+				 IOMMU_IOAS_MAP_READABLE,
+			.ioas_id = ioas_id,
+			.user_va = (unsigned long)guest_ram,
+			.length = GUEST_RAM_SIZE,
+		};
+
+		return ioctl(iommufd, IOMMU_IOAS_MAP, &imap);
+	}
+	map.vaddr = (unsigned long)guest_ram;
+	return ioctl(container_fd, VFIO_IOMMU_MAP_DMA, &map);
+}
+
+static int unmap_memory(void)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.size = GUEST_RAM_SIZE,
+	};
+
+	if (use_iommufd) {
+		struct iommu_ioas_unmap iunmap = {
+			.size = sizeof(iunmap),
+			.ioas_id = ioas_id,
+			.length = GUEST_RAM_SIZE,
+		};
+
+		return ioctl(iommufd, IOMMU_IOAS_UNMAP, &iunmap);
+	}
+	return ioctl(container_fd, VFIO_IOMMU_UNMAP_DMA, &unmap);
+}
+
+/* The host CPU model, as QEMU's "-cpu host": every facility KVM offers the guest. */
+static void host_cpu_model(void)
+{
+	struct kvm_s390_vm_cpu_machine mach;
+	struct kvm_s390_vm_cpu_processor proc;
+	struct kvm_device_attr attr = { .group = KVM_S390_VM_CPU_MODEL };
+
+	attr.attr = KVM_S390_VM_CPU_MACHINE;
+	attr.addr = (unsigned long)&mach;
+	if (ioctl(vm_fd, KVM_GET_DEVICE_ATTR, &attr))
+		return;
+	attr.attr = KVM_S390_VM_CPU_PROCESSOR;
+	attr.addr = (unsigned long)&proc;
+	if (ioctl(vm_fd, KVM_GET_DEVICE_ATTR, &attr))
+		return;
+	memcpy(proc.fac_list, mach.fac_mask, sizeof(proc.fac_list));
+	ioctl(vm_fd, KVM_SET_DEVICE_ATTR, &attr);
+}
 
 static void die(const char *what)
 {
@@ -163,7 +249,7 @@ static int open_device(void)
 		goto fail;
 	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &ioas))
 		goto fail;
-	attach.pt_id = ioas.out_ioas_id;
+	attach.pt_id = ioas_id = ioas.out_ioas_id;
 	if (ioctl(cdev_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach))
 		goto fail;
 	dev_fd = cdev_fd;
@@ -239,6 +325,10 @@ static int command(char *line)
 		return ioctl(dev_fd, VFIO_DEVICE_RESET);
 	if (!strcmp(cmd, "run"))
 		return ioctl(vcpu_fd, KVM_RUN, 0);
+	if (!strcmp(cmd, "memory"))
+		return map_memory();
+	if (!strcmp(cmd, "unmap"))
+		return unmap_memory();
 	if (!strcmp(cmd, "info")) {
 		if (ioctl(dev_fd, VFIO_DEVICE_GET_INFO, &info))
 			return -1;
@@ -336,6 +426,7 @@ int main(int argc, char **argv)
 	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
 	if (vm_fd < 0)
 		die("KVM_CREATE_VM");
+	host_cpu_model();
 	vcpu_fd = ioctl(vm_fd, KVM_CREATE_VCPU, 0);
 	if (vcpu_fd < 0)
 		die("KVM_CREATE_VCPU");

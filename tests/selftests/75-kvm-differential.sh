@@ -76,6 +76,15 @@ scenario() {
 	step "ioctl 3b70"
 	step "second $U2"
 	fired
+	step memory
+	echo "aqic on 02.0006: $(aqic_on a 0x0206 3 0x1000)  irq $(sim_qfield 02.0006 irq)"
+	echo "aqic on again: $(aqic_on a 0x0206 3 0x1000)  irq $(sim_qfield 02.0006 irq)"
+	echo "aqic off: $(aqic_off a 0x0206)  irq $(sim_qfield 02.0006 irq)"
+	echo "aqic nib 0: $(aqic_on a 0x0206 3 0)"
+	echo "aqic nib outside memory: $(aqic_on a 0x0206 3 0x200000)"
+	echo "aqic other guest's queue: $(aqic_on a 0x0106 3 0x1000)"
+	echo "aqic queue not assigned: $(aqic_on a 0x0406 3 0x1000)"
+	echo "aqic on 03.0007: $(aqic_on a 0x0307 1 0x2000)  irq $(sim_qfield 03.0007 irq)"
 	sysfs unassign_domain 7 $M/unassign_domain
 	sysfs assign_domain 7 $M/assign_domain
 	sysfs unassign_adapter 3 $M/unassign_adapter
@@ -88,6 +97,7 @@ scenario() {
 	simulate "del-domain 7"
 	simulate "add-domain 7"
 	step reset
+	echo "irq after reset $(sim_qfield 03.0007 irq)"
 	step close
 	echo "status $(cat $AP/devices/02.0006/status)"
 	step open
