@@ -5,6 +5,7 @@
 #   make            build vfio_ap.ko against the cached test kernel (built on first use)
 #   make demo       boot the guest and walk through the vfio-ap example scenario
 #   make check      all tests: host unit tests, then the kselftests in the guest
+#   make check-long the guest tests in long mode (long stress, full fuzzing; an hour or more)
 #   make qemu-shell interactive guest shell with the module loaded
 #   make KDIR=...   build against your own kernel build tree instead
 #   make CLIPPY=1   build with clippy as the Rust compiler driver's linter
@@ -27,7 +28,7 @@ KDIR_CMD = $(KDIR)
 KMAKE_ARGS = ARCH=s390 LLVM=$(or $(LLVM),1) RUSTC=$(RUSTC) RUSTDOC=$(RUSTDOC)
 endif
 
-.PHONY: all modules setup kernel check check-host check-guest demo qemu-shell clippy fmt \
+.PHONY: all modules setup kernel check check-host check-guest check-long demo qemu-shell clippy fmt \
 	fmt-check clean
 
 all: modules
@@ -61,6 +62,9 @@ check-host: setup
 
 check-guest: modules
 	@$(SCRIPTS)/check.sh --guest-only
+
+check-long: modules
+	@VFIO_AP_LONG=1 $(SCRIPTS)/check.sh --guest-only
 
 demo: modules
 	@$(SCRIPTS)/demo.sh

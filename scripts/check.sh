@@ -5,6 +5,7 @@
 #
 # Usage: scripts/check.sh [--host-only | --guest-only]
 # Extra guest test directories: VFIO_AP_EXTRA_TESTS=dir1:dir2 (see README).
+# Long mode (make check-long): VFIO_AP_LONG=1 runs the tests' long variants.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -41,7 +42,12 @@ guest_tests() {
 	local ko=$REPO/vfio_ap.ko out line
 	out=$log_dir/guest
 	info "guest: kselftests under qemu-system-s390x"
-	"$REPO/scripts/qemu-run.sh" --module "$ko" --out "$out" 2>&1 | tee "$log_dir/guest.log"
+	local long=()
+	if [ "${VFIO_AP_LONG:-0}" = 1 ]; then
+		info "guest: long mode (vfio_ap_test.long): long stress, full fuzzing"
+		long=(--append vfio_ap_test.long --timeout 7200 --test-timeout 3600)
+	fi
+	"$REPO/scripts/qemu-run.sh" --module "$ko" --out "$out" "${long[@]}" 2>&1 | tee "$log_dir/guest.log"
 	local rc=${PIPESTATUS[0]}
 	line=$(grep -E '^guest: [0-9]+ passed, [0-9]+ failed' "$log_dir/guest.log" | tail -n1)
 	if [ -n "$line" ]; then

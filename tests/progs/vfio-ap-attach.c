@@ -31,6 +31,7 @@
  *   events I         how often index I's eventfd fired since the last look: "events I N"
  *   setirqs A F I S C FD   SET_IRQS with argsz A, flags F, index I, start S, count C, fd FD
  *   ioctl N          device ioctl number N (hex) without an argument
+ *   feature N        VFIO_DEVICE_FEATURE probing (GET|PROBE) feature N, e.g. 1 (migration)
  *   second UUID2     try to give a second mdev to the same VM (answers with its errno)
  *   memory           1 MiB of guest memory at guest address 0, in a KVM memory slot and
  *                    mapped for DMA at IOVA 0 (VFIO_IOMMU_MAP_DMA, or IOMMU_IOAS_MAP into
@@ -381,6 +382,14 @@ static int command(char *line)
 	}
 	if (!strcmp(cmd, "ioctl") && arg)
 		return ioctl(dev_fd, strtoul(arg, NULL, 16), 0);
+	if (!strcmp(cmd, "feature") && arg) {
+		struct vfio_device_feature feature = {
+			.argsz = sizeof(feature),
+			.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET | atoi(arg),
+		};
+
+		return ioctl(dev_fd, VFIO_DEVICE_FEATURE, &feature);
+	}
 	if (!strcmp(cmd, "second") && arg) {
 		fd = open_group(arg);
 		if (fd < 0 || kvm_vfio_add(fd))

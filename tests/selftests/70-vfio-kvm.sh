@@ -14,7 +14,7 @@ U=5a1d0c2e-0000-4000-8000-000000000070
 U2=5a1d0c2e-0000-4000-8000-000000000071
 M=$MATRIX/$U
 M2=$MATRIX/$U2
-PLAN=51
+PLAN=52
 
 ktap_header
 ktap_plan $PLAN
@@ -70,6 +70,7 @@ ktap_check "SET_IRQS without TRIGGER: EINVAL" refused "setirqs 24 0x04 1 0 1 5" 
 ktap_check "SET_IRQS with fd -2: EINVAL" refused "setirqs 24 0x24 1 0 1 -2" 22
 ktap_check "SET_IRQS with a closed fd: EBADF" refused "setirqs 24 0x24 1 0 1 999" 9
 ktap_check "an unknown device ioctl: EOPNOTSUPP" refused "ioctl 3b70" 95
+ktap_check "VFIO_DEVICE_FEATURE migration: ENOTTY (not migratable)" refused "feature 1" 25
 ktap_check "a second mdev for the same VM: EPERM" refused "second $U2" 1
 events 1 > /dev/null
 

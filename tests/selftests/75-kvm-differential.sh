@@ -74,6 +74,7 @@ scenario() {
 	step "setirqs 24 0x24 1 0 1 999"
 	step "setirqs 24 0x24 2 0 1 5"
 	step "ioctl 3b70"
+	step "feature 1"
 	step "second $U2"
 	fired
 	step memory
