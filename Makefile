@@ -6,6 +6,7 @@
 #   make demo       boot the guest and walk through the vfio-ap example scenario
 #   make check      all tests: host unit tests, then the kselftests in the guest
 #   make check-long the guest tests in long mode (long stress, full fuzzing; an hour or more)
+#   make check-debug the guest tests on the sanitizer kernel (VFIO_AP_KERNEL=debug)
 #   make qemu-shell interactive guest shell with the module loaded
 #   make KDIR=...   build against your own kernel build tree instead
 #   make CLIPPY=1   build with clippy as the Rust compiler driver's linter
@@ -28,7 +29,8 @@ KDIR_CMD = $(KDIR)
 KMAKE_ARGS = ARCH=s390 LLVM=$(or $(LLVM),1) RUSTC=$(RUSTC) RUSTDOC=$(RUSTDOC)
 endif
 
-.PHONY: all modules setup kernel check check-host check-guest check-long demo qemu-shell clippy fmt \
+.PHONY: all modules setup kernel check check-host check-guest check-long check-debug demo \
+	qemu-shell clippy fmt \
 	fmt-check clean
 
 all: modules
@@ -65,6 +67,14 @@ check-guest: modules
 
 check-long: modules
 	@VFIO_AP_LONG=1 $(SCRIPTS)/check.sh --guest-only
+
+# The guest tests on the sanitizer kernel (KASAN, kmemleak, debug lists/objects, Rust debug
+# assertions and overflow checks), with the module rebuilt against it.
+check-debug:
+	@$(MAKE) --no-print-directory clean >/dev/null
+	@VFIO_AP_KERNEL=debug $(MAKE) --no-print-directory modules
+	@VFIO_AP_KERNEL=debug $(SCRIPTS)/check.sh --guest-only; rc=$$?; \
+	$(MAKE) --no-print-directory clean >/dev/null; exit $$rc
 
 demo: modules
 	@$(SCRIPTS)/demo.sh

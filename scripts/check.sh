@@ -45,7 +45,10 @@ guest_tests() {
 	local long=()
 	if [ "${VFIO_AP_LONG:-0}" = 1 ]; then
 		info "guest: long mode (vfio_ap_test.long): long stress, full fuzzing"
-		long=(--append vfio_ap_test.long --timeout 7200 --test-timeout 3600)
+		long=(--append vfio_ap_test.long --timeout 14400 --test-timeout 10800)
+	elif [ "${VFIO_AP_KERNEL:-default}" != default ]; then
+		info "guest: kernel variant ${VFIO_AP_KERNEL}: slower, longer limits"
+		long=(--timeout 5400 --test-timeout 1500)
 	fi
 	"$REPO/scripts/qemu-run.sh" --module "$ko" --out "$out" "${long[@]}" 2>&1 | tee "$log_dir/guest.log"
 	local rc=${PIPESTATUS[0]}

@@ -8,7 +8,8 @@
 #
 # Inputs of the key: the Debian source package version, the config fragment, every test patch,
 # the versions of rustc, clang and bindgen, and RECIPE (bump it when this script changes how
-# the kernel is built).
+# the kernel is built). VFIO_AP_KERNEL=debug selects the sanitizer variant: the fragment
+# tests/kernel/debug.config on top (its own key; the default kernel's key is unchanged).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -16,6 +17,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 RECIPE=1
 REPO=$(cd "$here/.." && pwd)
 FRAGMENT=$REPO/tests/kernel/test-kernel.config
+VARIANT=${VFIO_AP_KERNEL:-default}
+case $VARIANT in
+default) FRAGMENTS=("$FRAGMENT") ;;
+debug) FRAGMENTS=("$FRAGMENT" "$REPO/tests/kernel/debug.config") ;;
+*) die "VFIO_AP_KERNEL=$VARIANT: the variants are default and debug" ;;
+esac
 PATCH_DIR=$REPO/tests/kernel/patches
 
 key_inputs() {
@@ -26,6 +33,9 @@ key_inputs() {
 	echo "clang $(clang-19 --version | head -n1)"
 	echo "bindgen $(bindgen --version)"
 	echo "fragment $(sha256sum <"$FRAGMENT" | cut -c1-64)"
+	if [ "$VARIANT" != default ]; then
+		echo "variant $VARIANT $(sha256sum <"${FRAGMENTS[1]}" | cut -c1-64)"
+	fi
 	local p
 	for p in "$PATCH_DIR"/*.patch; do
 		[ -e "$p" ] || continue
@@ -61,7 +71,7 @@ configure() {
 	local src=$1 build=$2
 	# shellcheck disable=SC2046
 	make -s -C "$src" O="$build" $(kmake_args) tinyconfig >/dev/null
-	"$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" "$FRAGMENT" >/dev/null
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" "${FRAGMENTS[@]}" >/dev/null
 	# shellcheck disable=SC2046
 	make -s -C "$src" O="$build" $(kmake_args) olddefconfig >/dev/null
 	# Every option the fragment asks for must have survived olddefconfig (a missing dependency
@@ -79,8 +89,8 @@ configure() {
 			info "config: $opt: fragment wants '$want', kernel config has '$got'"
 			bad=1
 		fi
-	done <"$FRAGMENT"
-	[ $bad = 0 ] || die "the config fragment $FRAGMENT does not apply cleanly (dependencies above)"
+	done < <(cat "${FRAGMENTS[@]}")
+	[ $bad = 0 ] || die "the config fragments ${FRAGMENTS[*]} do not apply cleanly (dependencies above)"
 }
 
 build_kernel() {
