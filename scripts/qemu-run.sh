@@ -7,7 +7,7 @@
 #     --tests DIR        a test directory (repeatable); giving any replaces the default
 #                        tests/selftests (copied into the guest as /tests/<n>-<basename>)
 #     --append ARGS      extra kernel command line
-#     --timeout SECS     whole-run limit, boot to poweroff (default 900); hitting it fails
+#     --timeout SECS     whole-run limit, boot to poweroff (default 1800); hitting it fails
 #     --test-timeout S   per-test limit inside the guest (default 300)
 #     --out DIR          where console.log, results.txt and the initramfs go (default: a
 #                        new mktemp directory under $TMPDIR or /tmp, printed)
@@ -32,7 +32,7 @@ REPO=$(cd "$here/.." && pwd)
 module=$REPO/vfio_ap.ko
 tests=()
 append=""
-timeout=900
+timeout=1800
 test_timeout=300
 out=""
 shell=0
