@@ -198,6 +198,20 @@ impl Guests {
     }
 }
 
+/// Frees the storage of the driver's state at module unload, after every registration is
+/// gone: the state lives in statics, which are never dropped.
+pub(crate) struct StateStorage;
+
+impl Drop for StateStorage {
+    fn drop(&mut self) {
+        let mut ctx = LockCtx::enter();
+        let mut guests = ctx.guests();
+        let (g, mut mdevs) = guests.state_and_mdevs();
+        g.attached = KVec::new();
+        mdevs.slots = KVec::new();
+    }
+}
+
 /// Brings the CRYCB of every attached guest in line with its mdev's guest view: the hot
 /// plug and unplug after any change of assignments, bindings or host configuration.
 ///

@@ -52,6 +52,8 @@ module! {
 /// The loaded module: everything it registered, torn down in reverse on unload.
 struct VfioAp {
     _matrix: matrix_dev::MatrixDevice,
+    // After the devices: frees what the driver's state still holds.
+    _storage: state::StateStorage,
     // Last: the debug area outlives everything that logs to it.
     _dbf: dbf::Registration,
 }
@@ -64,6 +66,7 @@ impl kernel::Module for VfioAp {
         let matrix = matrix_dev::MatrixDevice::create(module)?;
         Ok(Self {
             _matrix: matrix,
+            _storage: state::StateStorage,
             _dbf: dbf,
         })
     }

@@ -92,16 +92,7 @@ masks_default() {
 
 # sim_require N: without the simulator, skip the N planned tests and finish
 sim_require() {
-	local i=0
-	if [ -w $SIM/control ]; then
-		return 0
-	fi
-	while [ $i -lt "$1" ]; do
-		ktap_skip "simulator test $((i + 1))" "kernel without CONFIG_AP_SIM"
-		i=$((i + 1))
-	done
-	ktap_finish
-	exit 0
+	[ -w $SIM/control ] || ktap_skip_all "$1" "kernel without CONFIG_AP_SIM"
 }
 
 # ref_mdev_2x2 UUID: the standard configuration with the in-tree C driver loaded, adapters
@@ -120,4 +111,26 @@ ref_mdev_2x2() {
 	for a in 2 3; do echo $a > $m/assign_adapter; done
 	for d in 6 7; do echo $d > $m/assign_domain; done
 	echo 9 > $m/assign_control_domain
+}
+
+# ours_load: the standard configuration with zcrypt's default drivers and the module under
+# test loaded, every queue bound.
+ours_load() {
+	masks_default
+	sim_standard
+	modprobe zcrypt_cex4
+	modprobe vfio_ap
+	wait_until 10 bindings_complete
+}
+
+# ours_unload: remove every mdev, give the queues back to the host, unload the module and
+# restore the standard configuration.
+ours_unload() {
+	local m
+	for m in "$MATRIX"/*-*-*-*-*; do
+		[ -e "$m/remove" ] && echo 1 > "$m/remove"
+	done
+	masks_default
+	rmmod vfio_ap
+	sim_standard
 }

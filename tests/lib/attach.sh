@@ -16,6 +16,7 @@
 #                                      file "pqap"); prints "ret R cc C rc RC"
 #   aqic_on NAME 0xAAQQ ISC NIB        the guest's PQAP(AQIC) enabling interruptions of AA.QQQQ
 #   aqic_off NAME 0xAAQQ               ... disabling them
+#   kvm_require N                      without /dev/kvm or the helper, skip the N planned tests
 #   mdevs_for_vm U U2                  the standard simulator setup with the driver loaded:
 #                                      U holds 02-03 x 0006-0007 and control domain 9,
 #                                      U2 holds 01 x 0006
@@ -115,3 +116,9 @@ pqap() {
 
 aqic_on() { pqap "$1" $((0x03000000 | $2)) $(( (1 << 47) | $3 )) "$4"; }
 aqic_off() { pqap "$1" $((0x03000000 | $2)) 0 0; }
+
+kvm_require() {
+	if [ ! -c /dev/kvm ] || ! command -v vfio-ap-attach > /dev/null; then
+		ktap_skip_all "$1" "no /dev/kvm or no vfio-ap-attach helper"
+	fi
+}

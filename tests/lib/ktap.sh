@@ -97,6 +97,16 @@ write_ok() {
 	fi
 }
 
+# ktap_skip_all N REASON: skip the N planned tests for REASON and finish
+ktap_skip_all() {
+	_i=0
+	while [ $_i -lt "$1" ]; do
+		ktap_skip "test $((_i + 1))" "$2"
+		_i=$((_i + 1))
+	done
+	ktap_finish
+}
+
 ktap_finish() {
 	echo "# Totals: pass:$KTAP_PASS fail:$KTAP_FAIL skip:$KTAP_SKIP"
 	[ "$KTAP_FAIL" = 0 ] || exit 1

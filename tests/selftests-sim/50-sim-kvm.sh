@@ -20,15 +20,7 @@ reopen_matches() { helper a open && test "$(crycb_ids a)" = "$(guest_ids $M)"; }
 ktap_header
 ktap_plan $PLAN
 sim_require $PLAN
-if [ ! -c /dev/kvm ] || ! command -v vfio-ap-attach > /dev/null; then
-	i=0
-	while [ $i -lt $PLAN ]; do
-		ktap_skip "KVM attach test $((i + 1))" "no /dev/kvm or no vfio-ap-attach helper"
-		i=$((i + 1))
-	done
-	ktap_finish
-	exit 0
-fi
+kvm_require $PLAN
 
 ref_mdev_2x2 $U
 

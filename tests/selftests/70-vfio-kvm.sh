@@ -19,14 +19,7 @@ PLAN=52
 ktap_header
 ktap_plan $PLAN
 sim_require $PLAN
-if [ ! -c /dev/kvm ] || ! command -v vfio-ap-attach > /dev/null; then
-	i=0
-	while [ $i -lt $PLAN ]; do
-		ktap_skip "KVM attach test $((i + 1))" "no /dev/kvm or no vfio-ap-attach helper"
-		i=$((i + 1))
-	done
-	ktap_finish
-fi
+kvm_require $PLAN
 
 matches() { test "$(crycb a apm-ids)|$(crycb a aqm-ids)" = "$(guest_ids $M)" -a "$(crycb_ids a)" = "$1"; }
 events() { ask a "events $1" > /dev/null && answer a "events $1 " | cut -d' ' -f3; }
@@ -149,8 +142,5 @@ else
 	ktap_skip "iommufd close" "no /dev/iommu"
 fi
 
-for m in "$MATRIX"/*-*-*-*-*; do [ -e "$m/remove" ] && echo 1 > "$m/remove"; done
-masks_default
-rmmod vfio_ap
-sim_standard
+ours_unload
 ktap_finish

@@ -22,14 +22,7 @@ PLAN=23
 ktap_header
 ktap_plan $PLAN
 sim_require $PLAN
-if [ ! -c /dev/kvm ] || ! command -v vfio-ap-attach > /dev/null; then
-	i=0
-	while [ $i -lt $PLAN ]; do
-		ktap_skip "AQIC test $((i + 1))" "no /dev/kvm or no vfio-ap-attach helper"
-		i=$((i + 1))
-	done
-	ktap_finish
-fi
+kvm_require $PLAN
 
 answers() {
 	local want=$1 got
@@ -102,8 +95,5 @@ aqic_on a 0x0206 3 0x1000 > /dev/null
 attach_stop a
 ktap_check "the VM went with the device open and interruptions enabled: queue reset" irq_off 02.0006
 
-for m in "$MATRIX"/*-*-*-*-*; do [ -e "$m/remove" ] && echo 1 > "$m/remove"; done
-masks_default
-rmmod vfio_ap
-sim_standard
+ours_unload
 ktap_finish

@@ -14,11 +14,7 @@ ktap_header
 ktap_plan $PLAN
 sim_require $PLAN
 
-masks_default
-sim_standard
-modprobe zcrypt_cex4
-modprobe vfio_ap
-wait_until 10 bindings_complete
+ours_load
 echo -2 > $AP/apmask
 echo -6 > $AP/aqmask
 echo $U > $MDEV_TYPE/create

@@ -83,8 +83,5 @@ helper a open
 ktap_check "a new open gets the whole view" test "$(crycb_ids a)" = "02 03|0006 0007"
 attach_stop a
 
-for m in "$MATRIX"/*-*-*-*-*; do [ -e "$m/remove" ] && echo 1 > "$m/remove"; done
-masks_default
-rmmod vfio_ap
-sim_standard
+ours_unload
 ktap_finish

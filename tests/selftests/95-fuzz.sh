@@ -19,11 +19,7 @@ ktap_header
 ktap_plan $PLAN
 sim_require $PLAN
 
-masks_default
-sim_standard
-modprobe zcrypt_cex4
-modprobe vfio_ap
-wait_until 10 bindings_complete
+ours_load
 # Some queues released to vfio_ap and one held by another mdev, so that assignments are
 # accepted, refused as host-reserved and refused as shared.
 echo -1,-2,-3 > $AP/apmask
@@ -47,8 +43,5 @@ ktap_check "every attribute saw both accepted and refused inputs" \
 ktap_check "the other mdev's queues were never taken" \
 	test "$(cat $MATRIX/$U2/matrix)" = "03.0008"
 
-for m in "$MATRIX"/*-*-*-*-*; do [ -e "$m/remove" ] && echo 1 > "$m/remove"; done
-masks_default
-rmmod vfio_ap
-sim_standard
+ours_unload
 ktap_finish

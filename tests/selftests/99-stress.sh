@@ -153,11 +153,7 @@ quiesce() {
 }
 ops() { cat $S.ops.* 2>/dev/null | awk '{ n += $1 } END { print n + 0 }'; }
 
-masks_default
-sim_standard
-modprobe zcrypt_cex4
-modprobe vfio_ap
-wait_until 10 bindings_complete
+ours_load
 echo -1,-2,-3 > $AP/apmask
 echo -5,-6,-7,-8 > $AP/aqmask
 for m in $A $B $C; do echo $m > $MDEV_TYPE/create; done
