@@ -141,6 +141,9 @@ impl ApPermsGuard {
 }
 
 impl Apqn {
+    /// A placeholder that fills batch buffers before they are written.
+    pub(crate) const FILLER: Self = Self { apid: 0, apqi: 0 };
+
     fn qid(self) -> u32 {
         (u32::from(self.apid) << 8) | u32::from(self.apqi)
     }

@@ -56,6 +56,7 @@ use crate::{
         },
         mask::ApMask,
         matrix::Matrix,
+        vfio_abi::Irq,
     },
     vfio::OpenDevice,
 };
@@ -246,7 +247,7 @@ pub(crate) fn sync_guests(guests: &mut GuestsLevel<'_>) {
 /// while waiting, then gives them back to their guests.
 pub(crate) fn drain_resets(ctx: &mut LockCtx) {
     loop {
-        let mut batch = [Apqn { apid: 0, apqi: 0 }; RESET_BATCH];
+        let mut batch = [Apqn::FILLER; RESET_BATCH];
         let n = ctx.mdevs().take_reset_batch(&mut batch);
         let Some(batch) = batch.get(..n).filter(|b| !b.is_empty()) else {
             break;
@@ -340,7 +341,7 @@ pub(crate) fn detach(ctx: &mut LockCtx, id: MdevId) {
     // unpinned: until the reset the machine may still write to them.
     if let Some(vm) = vm.as_ref().map(GuestVm::handle) {
         for batch in irqs.chunks(RESET_BATCH) {
-            let mut apqns = [Apqn { apid: 0, apqi: 0 }; RESET_BATCH];
+            let mut apqns = [Apqn::FILLER; RESET_BATCH];
             for (dst, irq) in apqns.iter_mut().zip(batch) {
                 *dst = irq.apqn;
             }
@@ -404,6 +405,26 @@ impl QueueIrq {
     }
 }
 
+/// Moves up to `out.len()` records matching `matches` from `irqs` to `out`; how many.
+fn take_matching(
+    irqs: &mut KVec<QueueIrq>,
+    out: &mut [QueueIrq],
+    matches: impl Fn(&QueueIrq) -> bool,
+) -> usize {
+    let mut n = 0;
+    for slot in out.iter_mut() {
+        let Some(i) = irqs.iter().position(&matches) else {
+            break;
+        };
+        let Ok(irq) = irqs.remove(i) else {
+            break;
+        };
+        *slot = irq;
+        n += 1;
+    }
+    n
+}
+
 /// How many interruption records are released at once.
 pub(crate) const IRQ_BATCH: usize = 32;
 
@@ -451,7 +472,7 @@ impl VmHandle {
 pub(crate) fn release_reset_irqs(ctx: &mut LockCtx) {
     loop {
         let mut guests = ctx.guests();
-        let mut batch = [QueueIrq::new(Apqn { apid: 0, apqi: 0 }, 0, 0); IRQ_BATCH];
+        let mut batch = [QueueIrq::new(Apqn::FILLER, 0, 0); IRQ_BATCH];
         let taken = {
             let (mut mdevs, _) = guests.mdevs();
             mdevs.take_reset_irqs(&mut batch)
@@ -463,15 +484,6 @@ pub(crate) fn release_reset_irqs(ctx: &mut LockCtx) {
             vm.release(irq);
         }
     }
-}
-
-/// Which eventfd of an mdev.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Trigger {
-    /// Signalled when the mdev is to be removed while open (VFIO IRQ index 0).
-    Request,
-    /// Signalled when the guest's AP configuration changed (VFIO IRQ index 1).
-    ConfigChange,
 }
 
 /// The eventfds userspace registered for an mdev (VFIO `SET_IRQS`).
@@ -1034,18 +1046,7 @@ impl Mdevs {
             .flatten()
             .find(|s| s.irqs.iter().any(|q| q.reset))?;
         let vm = state.vm.as_ref()?.handle();
-        let mut n = 0;
-        while n < out.len() {
-            let Some(i) = state.irqs.iter().position(|q| q.reset) else {
-                break;
-            };
-            let (Ok(irq), Some(slot)) = (state.irqs.remove(i), out.get_mut(n)) else {
-                break;
-            };
-            *slot = irq;
-            n += 1;
-        }
-        Some((vm, n))
+        Some((vm, take_matching(&mut state.irqs, out, |q| q.reset)))
     }
 
     /// Takes up to `out.len()` records of mdev `id` whose notification byte lies in
@@ -1059,18 +1060,9 @@ impl Mdevs {
     ) -> Option<(VmHandle, usize)> {
         let state = self.slots.get_mut(id.0).and_then(Option::as_mut)?;
         let vm = state.vm.as_ref()?.handle();
-        let inside = |q: &QueueIrq| q.nib >= iova && q.nib - iova < length;
-        let mut n = 0;
-        while n < out.len() {
-            let Some(i) = state.irqs.iter().position(inside) else {
-                break;
-            };
-            let (Ok(irq), Some(slot)) = (state.irqs.remove(i), out.get_mut(n)) else {
-                break;
-            };
-            *slot = irq;
-            n += 1;
-        }
+        let n = take_matching(&mut state.irqs, out, |q| {
+            q.nib >= iova && q.nib - iova < length
+        });
         (n > 0).then_some((vm, n))
     }
 
@@ -1141,11 +1133,11 @@ impl Mdevs {
     }
 
     /// Registers (or with `None` releases) an eventfd of mdev `id`.
-    pub(crate) fn set_trigger(&mut self, id: MdevId, which: Trigger, fd: Option<EventFd>) {
+    pub(crate) fn set_trigger(&mut self, id: MdevId, which: Irq, fd: Option<EventFd>) {
         if let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) {
             let slot = match which {
-                Trigger::Request => &mut state.triggers.request,
-                Trigger::ConfigChange => &mut state.triggers.config_change,
+                Irq::Request => &mut state.triggers.request,
+                Irq::ConfigChange => &mut state.triggers.config_change,
             };
             *slot = fd;
         }

@@ -26,14 +26,12 @@ use crate::{
     matrix_mdev::MatrixMdev,
     model::vfio_abi::{
         self,
-        Irq,
         IrqFd, //
     },
     state::{
         self,
         release_reset_irqs,
         QueueIrq,
-        Trigger,
         IRQ_BATCH, //
     },
     vfio::{
@@ -77,7 +75,7 @@ impl VfioDriver for MatrixMdev {
         // dropped before unpinning (see `GuestVm::handle`).
         let mut ctx = LockCtx::enter();
         loop {
-            let mut batch = [QueueIrq::new(Apqn { apid: 0, apqi: 0 }, 0, 0); IRQ_BATCH];
+            let mut batch = [QueueIrq::new(Apqn::FILLER, 0, 0); IRQ_BATCH];
             let taken = {
                 let mut mdevs = ctx.mdevs();
                 let taken = mdevs.take_irqs_in_range(self.id, iova, length, &mut batch);
@@ -147,14 +145,8 @@ impl MatrixMdev {
             IrqFd::Release => None,
             IrqFd::Set(fd) => Some(EventFd::from_fd(fd)?),
         };
-        let which = match irq {
-            Irq::Request => Trigger::Request,
-            Irq::ConfigChange => Trigger::ConfigChange,
-        };
         // The eventfd replaced, if any, is released when the mdevs lock is dropped.
-        LockCtx::enter()
-            .mdevs()
-            .set_trigger(self.id, which, eventfd);
+        LockCtx::enter().mdevs().set_trigger(self.id, irq, eventfd);
         Ok(0)
     }
 
@@ -166,7 +158,7 @@ impl MatrixMdev {
         let mut after = None;
         let mut failed = 0usize;
         loop {
-            let mut batch = [Apqn { apid: 0, apqi: 0 }; RESET_BATCH];
+            let mut batch = [Apqn::FILLER; RESET_BATCH];
             let n = ctx.mdevs().bound_queues_of(self.id, after, &mut batch);
             let Some(batch) = batch.get(..n).filter(|b| !b.is_empty()) else {
                 break;

@@ -9,21 +9,7 @@
 //! the driver pins the NIB's page, registers the guest ISC with the VM's GISA (which yields
 //! the host ISC that interrupts arrive on) and issues AQIC with the host address.
 
-/// Response codes of AQIC that the driver gives or acts on.
-pub(crate) mod rc {
-    /// Done.
-    pub(crate) const NORMAL: u8 = 0x00;
-    /// The queue is not available to this guest.
-    pub(crate) const Q_NOT_AVAIL: u8 = 0x01;
-    /// A reset is in progress; try again.
-    pub(crate) const RESET_IN_PROGRESS: u8 = 0x02;
-    /// The queue is busy; try again.
-    pub(crate) const BUSY: u8 = 0x05;
-    /// The NIB address is not usable.
-    pub(crate) const INVALID_ADDRESS: u8 = 0x06;
-    /// Interruptions were already enabled (or disabled).
-    pub(crate) const OTHERWISE_CHANGED: u8 = 0x07;
-}
+pub(crate) use super::reset::rc;
 
 /// The status word a PQAP leaves in the low half of GR1 for response code `rc`, with no
 /// other status bits.

@@ -8,15 +8,26 @@
 //! reports the queue idle. Deconfigured (03) and checkstopped (04) queues hold nothing and
 //! count as reset; "not available" (01) means the queue is gone.
 
-/// Response codes of the AP instructions that the reset cares about.
-mod rc {
-    pub(super) const NORMAL: u8 = 0x00;
-    pub(super) const Q_NOT_AVAIL: u8 = 0x01;
-    pub(super) const RESET_IN_PROGRESS: u8 = 0x02;
-    pub(super) const DECONFIGURED: u8 = 0x03;
-    pub(super) const CHECKSTOPPED: u8 = 0x04;
-    pub(super) const BUSY: u8 = 0x05;
-    pub(super) const STATE_CHANGE_IN_PROGRESS: u8 = 0x0a;
+/// Response codes of the AP instructions that the driver gives or acts on (resets, AQIC).
+pub(crate) mod rc {
+    /// Done.
+    pub(crate) const NORMAL: u8 = 0x00;
+    /// The queue is not available (not configured, or not this guest's).
+    pub(crate) const Q_NOT_AVAIL: u8 = 0x01;
+    /// A reset is in progress.
+    pub(crate) const RESET_IN_PROGRESS: u8 = 0x02;
+    /// The adapter is deconfigured.
+    pub(crate) const DECONFIGURED: u8 = 0x03;
+    /// The adapter is checkstopped.
+    pub(crate) const CHECKSTOPPED: u8 = 0x04;
+    /// The queue is busy.
+    pub(crate) const BUSY: u8 = 0x05;
+    /// An address (AQIC: the notification byte) is not usable.
+    pub(crate) const INVALID_ADDRESS: u8 = 0x06;
+    /// AQIC: interruptions were already enabled (or disabled).
+    pub(crate) const OTHERWISE_CHANGED: u8 = 0x07;
+    /// A state change is in progress.
+    pub(crate) const STATE_CHANGE_IN_PROGRESS: u8 = 0x0a;
 }
 
 /// The AP queue status word (GR1 bits 32-63 after PQAP): what the driver reads of it.
