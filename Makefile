@@ -7,6 +7,7 @@
 #   make check      all tests: host unit tests, then the kselftests in the guest
 #   make check-long the guest tests in long mode (long stress, full fuzzing; an hour or more)
 #   make check-debug the guest tests on the sanitizer kernel (VFIO_AP_KERNEL=debug)
+#   make bench      control-plane benchmarks: the in-tree C driver and ours, one guest boot
 #   make qemu-shell interactive guest shell with the module loaded
 #   make KDIR=...   build against your own kernel build tree instead
 #   make CLIPPY=1   build with clippy as the Rust compiler driver's linter
@@ -29,7 +30,7 @@ KDIR_CMD = $(KDIR)
 KMAKE_ARGS = ARCH=s390 LLVM=$(or $(LLVM),1) RUSTC=$(RUSTC) RUSTDOC=$(RUSTDOC)
 endif
 
-.PHONY: all modules setup kernel check check-host check-guest check-long check-debug demo \
+.PHONY: all modules setup kernel check check-host check-guest check-long check-debug demo bench \
 	qemu-shell clippy fmt \
 	fmt-check clean
 
@@ -78,6 +79,10 @@ check-debug:
 
 demo: modules
 	@$(SCRIPTS)/demo.sh
+
+# Control-plane benchmarks, the in-tree C driver against ours in one guest boot.
+bench: modules
+	@$(SCRIPTS)/bench.sh
 
 qemu-shell: modules
 	@$(SCRIPTS)/qemu-run.sh --shell --module $(REPO)/vfio_ap.ko

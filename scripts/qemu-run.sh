@@ -102,9 +102,10 @@ build_initramfs() {
 			-o "$root/bin/$(basename "$prog" .c)" || die "cannot build guest program $prog"
 	done
 	# lszcrypt (Debian's s390-tools) and mdevctl, with the loader and libraries they link
-	# against, from the s390x cross toolchain.
-	mkdir -p "$root/lib" "$root/etc/mdevctl.d/scripts.d/callouts" "$root/etc/mdevctl.d/scripts.d/notifiers"
-	cp -L /usr/s390x-linux-gnu/lib/{ld64.so.1,libc.so.6,libgcc_s.so.1} "$root/lib/"
+	# against (trixie's glibc: scripts/setup.sh, step_guest_userland).
+	mkdir -p "$root/lib" "$root/etc/mdevctl.d/scripts.d/callouts" "$root/etc/mdevctl.d/scripts.d/notifiers" \
+		"$root/usr/lib/mdevctl/scripts.d/callouts" "$root/usr/lib/mdevctl/scripts.d/notifiers"
+	cp -L "$GUEST_DIR"/lib/{ld64.so.1,libc.so.6,libgcc_s.so.1} "$root/lib/"
 	local tool
 	for tool in lszcrypt mdevctl; do
 		if [ -x "$GUEST_DIR/$tool" ]; then

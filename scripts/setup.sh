@@ -101,23 +101,50 @@ step_kernel_source() {
 	rm -rf "$tmp"
 }
 
-# s390x userland for the guest: static busybox, lszcrypt from s390-tools and mdevctl (both
-# dynamic: the runner adds the cross toolchain's loader, libc and libgcc_s beside them).
+# s390x userland for the guest: static busybox (bookworm), and from Debian 13 (trixie)
+# lszcrypt of s390-tools 2.35 (it shows vfio_ap's queue status) and mdevctl 1.4 (modify
+# --live), with trixie's glibc 2.41 and libgcc_s from the arch-all cross packages (the tools
+# need glibc >= 2.39; bookworm's cross glibc is 2.36). Trixie is read through a private apt
+# state under the cache, so the host's apt configuration is left alone.
+GUEST_USERLAND=2:busybox-bookworm:s390-tools-trixie:mdevctl-trixie:glibc-trixie
 step_guest_userland() {
-	[ -x "$GUEST_DIR/busybox" ] && [ -x "$GUEST_DIR/lszcrypt" ] && [ -x "$GUEST_DIR/mdevctl" ] && return 0
+	[ "$(cat "$GUEST_DIR/.userland" 2>/dev/null)" = "$GUEST_USERLAND" ] && return 0
 	apt_update
-	local tmp
+	local tmp apt_dir=$CACHE_ROOT/apt-trixie opts
 	tmp=$(mktemp -d)
 	chmod 755 "$tmp" # apt downloads as user _apt
-	(cd "$tmp" && apt-get download -qq busybox-static:s390x s390-tools:s390x mdevctl:s390x) \
-		|| die "apt-get download busybox-static:s390x s390-tools:s390x mdevctl:s390x failed"
-	dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/x"
-	dpkg-deb -x "$tmp"/s390-tools_*.deb "$tmp/x"
-	dpkg-deb -x "$tmp"/mdevctl_*.deb "$tmp/x"
-	mkdir -p "$GUEST_DIR"
-	install -m 0755 "$tmp/x/bin/busybox" "$GUEST_DIR/busybox"
-	install -m 0755 "$(find "$tmp/x" -name lszcrypt -type f | head -n1)" "$GUEST_DIR/lszcrypt"
-	install -m 0755 "$tmp/x/usr/bin/mdevctl" "$GUEST_DIR/mdevctl"
+	(cd "$tmp" && apt-get download -qq busybox-static:s390x) \
+		|| die "apt-get download busybox-static:s390x failed"
+	mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+	cat >"$apt_dir/trixie.sources" <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Architectures: amd64 s390x
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+	opts=(-o Dir::Etc::sourcelist="$apt_dir/trixie.sources" -o Dir::Etc::sourceparts=/nonexistent
+		-o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache="$apt_dir/cache")
+	$SUDO apt-get "${opts[@]}" update -qq || die "apt-get update of trixie (private state) failed"
+	(cd "$tmp" && apt-get "${opts[@]}" download -qq s390-tools:s390x mdevctl:s390x \
+		libc6-s390x-cross libgcc-s1-s390x-cross) \
+		|| die "apt-get download of trixie's s390-tools, mdevctl and cross glibc failed"
+	local deb
+	for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/x"; done
+	local new=$GUEST_DIR.partial lib
+	rm -rf "$new"
+	mkdir -p "$new/lib"
+	install -m 0755 "$tmp/x/bin/busybox" "$new/busybox"
+	install -m 0755 "$tmp/x/usr/sbin/lszcrypt" "$new/lszcrypt"
+	install -m 0755 "$tmp/x/usr/bin/mdevctl" "$new/mdevctl"
+	for lib in ld64.so.1 libc.so.6 libgcc_s.so.1; do
+		install -m 0755 "$tmp/x/usr/s390x-linux-gnu/lib/$lib" "$new/lib/$lib"
+	done
+	for deb in "$tmp"/*.deb; do dpkg-deb -f "$deb" Package Version | paste -sd' '; done >"$new/versions"
+	echo "$GUEST_USERLAND" >"$new/.userland"
+	rm -rf "$GUEST_DIR"
+	mv "$new" "$GUEST_DIR"
 	rm -rf "$tmp"
 }
 

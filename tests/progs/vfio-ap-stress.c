@@ -32,24 +32,12 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <sys/wait.h>
 
-#define MATRIX "/sys/devices/vfio_ap/matrix"
-#define MDEV_TYPE MATRIX "/mdev_supported_types/vfio_ap-passthrough"
-#define AP "/sys/bus/ap"
-#define SIM "/sys/kernel/debug/ap_sim/control"
+#include "progs-lib.h"
 
 static const char *vm_uuid, *edit_uuid[2], *spare_uuid;
 static uint64_t seed = 0x5eed57e55ULL;
@@ -63,14 +51,6 @@ static atomic_int stop;
 static int violations;
 
 /* ---- small helpers ---------------------------------------------------------------- */
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 struct rng {
 	uint64_t s;
@@ -87,51 +67,6 @@ static uint64_t rnext(struct rng *r)
 static unsigned int below(struct rng *r, unsigned int n)
 {
 	return rnext(r) % n;
-}
-
-/* Write S to PATH in one write(2); returns 0 or the errno. */
-static int put(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY), e = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, s, strlen(s)) < 0)
-		e = errno;
-	close(fd);
-	return e;
-}
-
-static int putf(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int putf(const char *path, const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return put(path, buf);
-}
-
-/* Read PATH into BUF (NUL-terminated); returns the length or -1. */
-static ssize_t slurp(const char *path, char *buf, size_t len)
-{
-	ssize_t n, got = 0;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	while ((n = read(fd, buf + got, len - 1 - got)) > 0)
-		got += n;
-	close(fd);
-	buf[got] = '\0';
-	return n < 0 ? -1 : got;
-}
-
-static void mdev_path(char *buf, size_t len, const char *uuid, const char *attr)
-{
-	snprintf(buf, len, MATRIX "/%.40s/%.40s", uuid, attr);
 }
 
 static int mdev_put(const char *uuid, const char *attr, unsigned int id)
@@ -183,74 +118,8 @@ static void reprobe(void)
 
 /* ---- the VM: a vfio-ap-attach child ----------------------------------------------- */
 
-static FILE *vm_in, *vm_out;
-static pid_t vm_pid;
-static char crycb_path[256];
+static struct vm vm;
 static int vm_open; /* the VM holds the device: changed only under the shared lock */
-
-/* Send CMD to the child; 0 if it answered "ok CMD". */
-static int vm_ask(const char *cmd)
-{
-	char line[256], ok[128];
-
-	fprintf(vm_in, "%s\n", cmd);
-	fflush(vm_in);
-	snprintf(ok, sizeof(ok), "ok %s\n", cmd);
-	while (fgets(line, sizeof(line), vm_out)) {
-		if (!strcmp(line, ok))
-			return 0;
-		if (!strncmp(line, "err ", 4))
-			return -1;
-	}
-	return -1;
-}
-
-static int vm_start(void)
-{
-	int to[2], from[2];
-	char line[256];
-
-	if (pipe(to) || pipe(from))
-		return -1;
-	vm_pid = fork();
-	if (vm_pid < 0)
-		return -1;
-	if (!vm_pid) {
-		dup2(to[0], 0);
-		dup2(from[1], 1);
-		close(to[1]);
-		close(from[0]);
-		execlp("vfio-ap-attach", "vfio-ap-attach", vm_uuid, (char *)NULL);
-		_exit(127);
-	}
-	close(to[0]);
-	close(from[1]);
-	vm_in = fdopen(to[1], "w");
-	vm_out = fdopen(from[0], "r");
-	if (!vm_in || !vm_out)
-		return -1;
-	while (fgets(line, sizeof(line), vm_out)) {
-		if (sscanf(line, "crycb %255s", crycb_path) == 1)
-			continue;
-		if (!strcmp(line, "ready\n")) {
-			vm_open = 1;
-			return 0;
-		}
-		fprintf(stderr, "vfio-ap-attach: %s", line);
-		return -1;
-	}
-	return -1;
-}
-
-static void vm_stop(void)
-{
-	if (!vm_in)
-		return;
-	fprintf(vm_in, "quit\n");
-	fclose(vm_in);
-	fclose(vm_out);
-	waitpid(vm_pid, NULL, 0);
-}
 
 /* ---- the writers ------------------------------------------------------------------ */
 
@@ -336,12 +205,12 @@ static int op_vm(struct rng *r)
 {
 	(void)r;
 	if (vm_open) {
-		if (vm_ask("close"))
+		if (vm_ask(&vm, "close"))
 			return EIO;
 		vm_open = 0;
 		return 0;
 	}
-	if (vm_ask("open"))
+	if (vm_ask(&vm, "open"))
 		return EIO; /* refused (e.g. the mdev is being changed): still closed */
 	vm_open = 1;
 	return 0;
@@ -516,9 +385,9 @@ static void check(void)
 		}
 		if (strcmp(names[i], vm_uuid) || !vm_open)
 			continue;
-		if (slurp(crycb_path, view, sizeof(view)) < 0 || crycb_ids(view, "apm", apm) ||
+		if (slurp(vm.crycb, view, sizeof(view)) < 0 || crycb_ids(view, "apm", apm) ||
 		    crycb_ids(view, "aqm", aqm)) {
-			violation("cannot read the VM's CRYCB view %s", crycb_path);
+			violation("cannot read the VM's CRYCB view %s", vm.crycb);
 			continue;
 		}
 		for (a = 0; a < 256; a++)
@@ -586,10 +455,11 @@ int main(int argc, char **argv)
 	printf("stress: seed 0x%llx, %u writers, limit %.0f s or %ld operations\n",
 	       (unsigned long long)seed, (unsigned int)NR_WRITERS, max_seconds, max_ops);
 
-	if (vm_start()) {
+	if (vm_start(&vm, vm_uuid)) {
 		fprintf(stderr, "stress: cannot start the VM helper for %s\n", vm_uuid);
 		return 2;
 	}
+	vm_open = 1;
 	/* Writer preference, so the checker gets its turn while the writers keep coming. */
 	pthread_rwlockattr_init(&attr);
 	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
@@ -627,6 +497,6 @@ int main(int argc, char **argv)
 	printf("stress: vm %s at the end\n", vm_open ? "open" : "closed");
 	printf("stress: %ld operations (%ld refused) in %.1f s (%.0f/s), %ld checks, %d violations\n",
 	       atomic_load(&total_ops), refused, t, atomic_load(&total_ops) / t, checks, violations);
-	vm_stop();
+	vm_stop(&vm);
 	return violations ? 1 : 0;
 }

@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Turn the guest's "# bench" lines into tables, JSON, CSV and (with matplotlib) a plot.
+
+Input lines: DRIVER WORKLOAD N REPS MEDIAN P10 P90 MIN MAX (microseconds; memory: bytes per
+mdev) or DRIVER WORKLOAD N failed. Usage: bench-report.py RAW OUTDIR
+"""
+import csv
+import json
+import sys
+from pathlib import Path
+
+UNITS = {"memory": "B/mdev"}
+TITLES = {
+    "floor": "no-op sysfs write (floor)",
+    "pair": "assign+unassign of one adapter, N other mdevs",
+    "matrix-writes": "KxK matrix by 2K attribute writes (N = K)",
+    "matrix-config": "KxK matrix by one ap_config write (N = K)",
+    "hotplug": "hot plug of a domain until the CRYCB has it",
+    "config": "host removes an adapter, M attached mdevs, until every CRYCB lost it",
+    "memory": "slab growth per mdev (256 mdevs)",
+}
+FIELDS = ["reps", "median", "p10", "p90", "min", "max"]
+
+
+def parse(path):
+    rows = []
+    for line in Path(path).read_text().splitlines():
+        w = line.split()
+        if len(w) < 4:
+            continue
+        row = {"driver": w[0], "workload": w[1], "n": int(w[2])}
+        if w[3] == "failed":
+            row["failed"] = True
+        else:
+            row.update({k: float(v) for k, v in zip(FIELDS, w[3:9])})
+        rows.append(row)
+    return rows
+
+
+def fmt(v, unit):
+    if unit != "us":
+        return f"{v:.0f}"
+    return f"{v / 1000:.2f}"
+
+
+def main():
+    raw, outdir = sys.argv[1], Path(sys.argv[2])
+    rows = parse(raw)
+    by = {(r["driver"], r["workload"], r["n"]): r for r in rows}
+    floor = by.get(("ours", "floor", 0), {}).get("median")
+    order = [w for w in TITLES if any(r["workload"] == w for r in rows)]
+    ok = True
+    for w in order:
+        unit = UNITS.get(w, "us")
+        shown = "ms" if unit == "us" else unit
+        print(f"\n{TITLES[w]} [{shown}, median (p10-p90)]")
+        print(f"  {'N':>4}  {'C driver':>22}  {'ours':>22}  {'ours/C':>7}  {'ours/floor':>10}")
+        for n in sorted({r["n"] for r in rows if r["workload"] == w}):
+            c, o = by.get(("c", w, n)), by.get(("ours", w, n))
+
+            def cell(r):
+                if not r or r.get("failed"):
+                    return "failed"
+                return f"{fmt(r['median'], unit)} ({fmt(r['p10'], unit)}-{fmt(r['p90'], unit)})"
+
+            ratio = of = ""
+            if c and o and not c.get("failed") and not o.get("failed") and c["median"] > 0:
+                ratio = f"{o['median'] / c['median']:.2f}x"
+                if unit == "us" and floor:
+                    of = f"{o['median'] / floor:.1f}x"
+                if o["median"] > c["median"] and w != "floor":
+                    ok = False
+            print(f"  {n:>4}  {cell(c):>22}  {cell(o):>22}  {ratio:>7}  {of:>10}")
+            for r in (c, o):
+                if r and not r.get("failed"):
+                    r["ratio_to_c"] = o["median"] / c["median"] if c and o and c.get("median") else None
+    (outdir / "bench.json").write_text(json.dumps({"unit": "us (memory: bytes per mdev)", "floor_us": floor, "results": rows}, indent=1) + "\n")
+    with open(outdir / "bench.csv", "w", newline="") as f:
+        wr = csv.writer(f)
+        wr.writerow(["driver", "workload", "n"] + FIELDS)
+        for r in rows:
+            wr.writerow([r["driver"], r["workload"], r["n"]] + [r.get(k, "failed") for k in FIELDS])
+    print("\nours <= C on every workload: " + ("yes" if ok else "NO"))
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("(no matplotlib: no plot)")
+        return
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, w, label in ((axes[0], "pair", "N other mdevs"), (axes[1], "config", "M attached mdevs")):
+        for d, style in (("c", "o-"), ("ours", "s-")):
+            pts = sorted((r["n"], r) for r in rows if r["workload"] == w and r["driver"] == d and not r.get("failed"))
+            if not pts:
+                continue
+            xs = [n for n, _ in pts]
+            ys = [r["median"] / 1000 for _, r in pts]
+            lo = [(r["median"] - r["p10"]) / 1000 for _, r in pts]
+            hi = [(r["p90"] - r["median"]) / 1000 for _, r in pts]
+            ax.errorbar(xs, ys, yerr=[lo, hi], fmt=style, capsize=3, label="C driver" if d == "c" else "vfio-ap-rs")
+        if floor:
+            ax.axhline(floor / 1000, color="grey", linestyle=":", label="no-op write")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel(label)
+        ax.set_ylabel("ms (median, p10-p90)")
+        ax.set_title(TITLES[w], fontsize=9)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(outdir / "bench.png", dpi=100)
+    print(f"plot: {outdir / 'bench.png'}")
+
+
+if __name__ == "__main__":
+    main()

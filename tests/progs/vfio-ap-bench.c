@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio-ap-bench WORKLOAD ARGS...: time what an administrator waits for, in the guest, with
+ * one write(2) per sysfs write (no fork in the measurement). Every workload repeats REPS
+ * times and prints one line
+ *
+ *     result REPS MEDIAN P10 P90 MIN MAX
+ *
+ * in microseconds (memory: bytes per mdev). A refused write or a view that never updates
+ * fails the run (exit 1) instead of being timed.
+ *
+ *   write REPS PATH VALUE             one write of VALUE to PATH (the floor: an attribute
+ *                                     that does no work)
+ *   pair REPS PATH1 VALUE1 PATH2 VALUE2
+ *                                     a write to PATH1 then one to PATH2 (assign+unassign)
+ *   matrix-writes REPS UUID K         a KxK matrix (adapters and domains 0..K-1) by K
+ *                                     assign_adapter and K assign_domain writes, alternating
+ *                                     (cleared by ap_config after each rep)
+ *   matrix-config REPS UUID K         the same matrix by one ap_config write
+ *   hotplug REPS UUID DOMAIN          a VM holds UUID; assign_domain DOMAIN until the VM's
+ *                                     CRYCB holds it (unassigned again, untimed)
+ *   config REPS ADAPTER TYPE UUID...  a VM holds each UUID; the simulator removes ADAPTER
+ *                                     from the host configuration, timed until no VM's CRYCB
+ *                                     has it; added back (as TYPE), untimed, until all have it
+ *   memory REPS COUNT                 create COUNT mdevs: the growth of /proc/meminfo's Slab
+ *                                     per mdev, in bytes; removed again after each rep
+ */
+#include <stdint.h>
+
+#include "progs-lib.h"
+
+#define MAX_REPS 10000
+#define MAX_VMS 256
+#define VIEW_TIMEOUT 30.0
+
+static double samples[MAX_REPS];
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void report(int n)
+{
+	qsort(samples, n, sizeof(samples[0]), cmp_double);
+	printf("result %d %.1f %.1f %.1f %.1f %.1f\n", n, samples[n / 2], samples[n / 10],
+	       samples[n - 1 - n / 10], samples[0], samples[n - 1]);
+}
+
+static void fail(const char *what, int e)
+{
+	fprintf(stderr, "vfio-ap-bench: %s: %s\n", what, strerror(e));
+	exit(1);
+}
+
+static void must(const char *path, const char *value)
+{
+	int e = put(path, value);
+
+	if (e) {
+		char what[512];
+
+		snprintf(what, sizeof(what), "write '%s' to %s", value, path);
+		fail(what, e);
+	}
+}
+
+static int reps_arg(const char *s)
+{
+	int n = atoi(s);
+
+	if (n < 1 || n > MAX_REPS) {
+		fprintf(stderr, "vfio-ap-bench: REPS must be 1..%d\n", MAX_REPS);
+		exit(2);
+	}
+	return n;
+}
+
+static int size_arg(const char *s)
+{
+	int k = atoi(s);
+
+	if (k < 4 || k > 256 || k % 4) {
+		fprintf(stderr, "vfio-ap-bench: K must be a multiple of 4 in 4..256\n");
+		exit(2);
+	}
+	return k;
+}
+
+static int bench_write(int reps, const char *path, const char *value)
+{
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		double t0 = now();
+
+		must(path, value);
+		samples[i] = (now() - t0) * 1e6;
+	}
+	report(reps);
+	return 0;
+}
+
+static int bench_pair(int reps, char **argv)
+{
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		double t0 = now();
+
+		must(argv[0], argv[1]);
+		must(argv[2], argv[3]);
+		samples[i] = (now() - t0) * 1e6;
+	}
+	report(reps);
+	return 0;
+}
+
+/* ap_config text for adapters and domains 0..K-1 (K a multiple of 4), no control domains */
+static const char *square_masks(int k)
+{
+	static char buf[256];
+	char m[65];
+
+	memset(m, '0', 64);
+	memset(m, 'f', k / 4);
+	m[64] = '\0';
+	snprintf(buf, sizeof(buf), "0x%s,0x%s,0x%.64s\n", m, m,
+		 "0000000000000000000000000000000000000000000000000000000000000000");
+	return buf;
+}
+
+static const char *empty_masks(void)
+{
+	static char buf[256];
+	const char *z = "0000000000000000000000000000000000000000000000000000000000000000";
+
+	snprintf(buf, sizeof(buf), "0x%s,0x%s,0x%s\n", z, z, z);
+	return buf;
+}
+
+static int bench_matrix(int reps, const char *uuid, int size, int by_config)
+{
+	char config[256], adapter[256], domain[256], id[16];
+	int i, k;
+
+	mdev_path(config, sizeof(config), uuid, "ap_config");
+	mdev_path(adapter, sizeof(adapter), uuid, "assign_adapter");
+	mdev_path(domain, sizeof(domain), uuid, "assign_domain");
+	for (i = 0; i < reps; i++) {
+		double t0 = now();
+
+		if (by_config) {
+			must(config, square_masks(size));
+		} else {
+			for (k = 0; k < size; k++) {
+				snprintf(id, sizeof(id), "%d\n", k);
+				must(adapter, id);
+				must(domain, id);
+			}
+		}
+		samples[i] = (now() - t0) * 1e6;
+		must(config, empty_masks());
+	}
+	report(reps);
+	return 0;
+}
+
+/* Whether the "NAME-ids" line of a CRYCB view lists ID (hex). */
+static int crycb_has(const char *crycb, const char *name, unsigned int id)
+{
+	char view[4096], key[16], *p, *end;
+
+	if (slurp(crycb, view, sizeof(view)) < 0)
+		fail(crycb, errno);
+	snprintf(key, sizeof(key), "\n%s-ids", name);
+	p = strstr(view, key);
+	if (!p)
+		return 0;
+	p += strlen(key);
+	end = strchr(p, '\n');
+	if (end)
+		*end = '\0';
+	while (*p == ' ') {
+		unsigned long v = strtoul(p, &p, 16);
+
+		if (v == id)
+			return 1;
+	}
+	return 0;
+}
+
+/* Poll until every VM's CRYCB has (WANT) or lacks (!WANT) ID in NAME-ids. */
+static void wait_views(struct vm *vms, int n, const char *name, unsigned int id, int want)
+{
+	double t0 = now();
+	int i;
+
+	for (i = 0; i < n; i++) {
+		while (crycb_has(vms[i].crycb, name, id) != want) {
+			if (now() - t0 > VIEW_TIMEOUT) {
+				fprintf(stderr, "vfio-ap-bench: VM %d's CRYCB never %s %s %x\n", i,
+					want ? "got" : "lost", name, id);
+				exit(1);
+			}
+		}
+	}
+}
+
+static int bench_hotplug(int reps, const char *uuid, unsigned int domain)
+{
+	char assign[256], unassign[256], id[16];
+	struct vm vm;
+	int i;
+
+	if (vm_start(&vm, uuid))
+		fail("start the VM", EIO);
+	mdev_path(assign, sizeof(assign), uuid, "assign_domain");
+	mdev_path(unassign, sizeof(unassign), uuid, "unassign_domain");
+	snprintf(id, sizeof(id), "%u\n", domain);
+	for (i = 0; i < reps; i++) {
+		double t0 = now();
+
+		must(assign, id);
+		wait_views(&vm, 1, "aqm", domain, 1);
+		samples[i] = (now() - t0) * 1e6;
+		must(unassign, id);
+		wait_views(&vm, 1, "aqm", domain, 0);
+	}
+	vm_stop(&vm);
+	report(reps);
+	return 0;
+}
+
+static struct vm vms[MAX_VMS];
+
+static int bench_config(int reps, unsigned int adapter, const char *type, int n, char **uuids)
+{
+	char del[64], add[64];
+	int i;
+
+	if (n > MAX_VMS)
+		fail("too many VMs", E2BIG);
+	for (i = 0; i < n; i++)
+		if (vm_start(&vms[i], uuids[i]))
+			fail("start a VM", EIO);
+	wait_views(vms, n, "apm", adapter, 1);
+	snprintf(del, sizeof(del), "del-adapter %u\n", adapter);
+	snprintf(add, sizeof(add), "add-adapter %u/%s\n", adapter, type);
+	for (i = 0; i < reps; i++) {
+		double t0 = now();
+
+		must(SIM, del);
+		wait_views(vms, n, "apm", adapter, 0);
+		samples[i] = (now() - t0) * 1e6;
+		must(SIM, add);
+		wait_views(vms, n, "apm", adapter, 1);
+	}
+	for (i = 0; i < n; i++)
+		vm_stop(&vms[i]);
+	report(reps);
+	return 0;
+}
+
+static long slab_kb(void)
+{
+	char buf[8192], *p;
+
+	if (slurp("/proc/meminfo", buf, sizeof(buf)) < 0)
+		fail("/proc/meminfo", errno);
+	p = strstr(buf, "\nSlab:");
+	return p ? strtol(p + 6, NULL, 10) : -1;
+}
+
+static int bench_memory(int reps, int count)
+{
+	char uuid[64], path[256];
+	int i, k;
+
+	for (i = 0; i < reps; i++) {
+		long before;
+
+		sync();
+		before = slab_kb();
+		for (k = 0; k < count; k++) {
+			snprintf(uuid, sizeof(uuid), "be4c0000-0000-4000-8000-%012x", k);
+			must(MDEV_TYPE "/create", uuid);
+		}
+		samples[i] = (slab_kb() - before) * 1024.0 / count;
+		for (k = 0; k < count; k++) {
+			snprintf(uuid, sizeof(uuid), "be4c0000-0000-4000-8000-%012x", k);
+			mdev_path(path, sizeof(path), uuid, "remove");
+			must(path, "1\n");
+		}
+	}
+	report(reps);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 5 && !strcmp(argv[1], "write"))
+		return bench_write(reps_arg(argv[2]), argv[3], argv[4]);
+	if (argc == 7 && !strcmp(argv[1], "pair"))
+		return bench_pair(reps_arg(argv[2]), argv + 3);
+	if (argc == 5 && !strcmp(argv[1], "matrix-writes"))
+		return bench_matrix(reps_arg(argv[2]), argv[3], size_arg(argv[4]), 0);
+	if (argc == 5 && !strcmp(argv[1], "matrix-config"))
+		return bench_matrix(reps_arg(argv[2]), argv[3], size_arg(argv[4]), 1);
+	if (argc == 5 && !strcmp(argv[1], "hotplug"))
+		return bench_hotplug(reps_arg(argv[2]), argv[3], strtoul(argv[4], NULL, 0));
+	if (argc >= 6 && !strcmp(argv[1], "config"))
+		return bench_config(reps_arg(argv[2]), strtoul(argv[3], NULL, 0), argv[4], argc - 5,
+				    argv + 5);
+	if (argc == 4 && !strcmp(argv[1], "memory"))
+		return bench_memory(reps_arg(argv[2]), atoi(argv[3]));
+	fprintf(stderr, "usage: see the comment at the top of vfio-ap-bench.c\n");
+	return 2;
+}
