@@ -6,7 +6,13 @@
 //! C headers: [`drivers/s390/crypto/ap_bus.h`](srctree/drivers/s390/crypto/ap_bus.h),
 //! [`arch/s390/include/asm/ap.h`](srctree/arch/s390/include/asm/ap.h)
 
-use core::marker::PhantomData;
+use core::{
+    marker::PhantomData,
+    sync::atomic::{
+        AtomicPtr,
+        Ordering, //
+    },
+};
 
 use kernel::{
     device::Device,
@@ -131,7 +137,40 @@ impl ApPermsLock {
     }
 }
 
+/// The AP bus type, learnt from our driver once it is registered (the AP bus does not export
+/// it); null before and after.
+static AP_BUS: AtomicPtr<sys::bus_type> = AtomicPtr::new(core::ptr::null_mut());
+
 impl ApPermsGuard {
+    /// The host's reservation masks (`apmask`, `aqmask`), when they alone decide which queues
+    /// the host reserves: no AP queue has a `driver_override`. The AP bus refuses overrides
+    /// while the masks are in use and mask changes while overrides exist, under the mutex
+    /// this guard holds, so the answer stays true while the guard lives. `None` means "ask
+    /// [`Self::owned_by_host`] queue by queue".
+    pub(crate) fn reservation_masks(&self) -> Option<(ApMask, ApMask)> {
+        let bus = AP_BUS.load(Ordering::Acquire);
+        if bus.is_null() {
+            return None;
+        }
+        // SAFETY: `bus` is the AP bus type, static in the AP bus module this module depends
+        // on; `ap_attr_mutex` is held (type invariant), which serialises overrides.
+        if unsafe { sys::vfio_ap_rs_bus_any_driver_override(bus) } {
+            return None;
+        }
+        // SAFETY: `ap_perms` is exported by the AP bus and only written under
+        // `ap_attr_mutex`, which is held (type invariant).
+        let (apm, aqm) = unsafe {
+            let perms = &*(&raw const sys::ap_perms);
+            (perms.apm, perms.aqm)
+        };
+        // `unsigned long` is 64 bits on s390.
+        let words = |m: [usize; 4]| m.map(|w| w as u64);
+        Some((
+            ApMask::from_words(words(apm)),
+            ApMask::from_words(words(aqm)),
+        ))
+    }
+
     /// Whether `apqn` is reserved for the host's default (zcrypt) drivers, by the masks or by
     /// a driver override binding it to one.
     pub(crate) fn owned_by_host(&self, apqn: Apqn) -> bool {
@@ -387,7 +426,11 @@ impl<T: ApDriver> DriverRegistration<T> {
                 // bus only stores `name`, which is static.
                 to_result(unsafe {
                     sys::ap_driver_register(slot, module.as_ptr(), name.as_char_ptr().cast_mut())
-                })
+                })?;
+                // SAFETY: The driver is registered, so the AP bus has set its bus.
+                let bus = unsafe { sys::vfio_ap_rs_ap_driver_bus(slot) };
+                AP_BUS.store(bus.cast_mut(), Ordering::Release);
+                Ok::<(), Error>(())
             }),
             _ops: PhantomData,
         })
@@ -509,6 +552,7 @@ impl<T: ApDriver> DriverRegistration<T> {
 #[pinned_drop]
 impl<T: ApDriver> PinnedDrop for DriverRegistration<T> {
     fn drop(self: Pin<&mut Self>) {
+        AP_BUS.store(core::ptr::null_mut(), Ordering::Release);
         // SAFETY: By the type invariant the driver is registered. Every queue is removed.
         unsafe { sys::ap_driver_unregister(self.drv.get()) };
     }

@@ -45,6 +45,8 @@ use crate::{
     model::{
         claims::{
             added_apqns,
+            added_count,
+            added_within,
             Claims,
             Edit,
             OutOfRange, //
@@ -129,6 +131,9 @@ const DBF_IN_USE: &CStr = kernel::c_str!(concat!(
 
 /// At most this many queues are named in one refusal; the rest are counted.
 const MAX_LOGGED_APQNS: usize = 16;
+
+/// Up to this many added queues, the host reservation is asked queue by queue.
+const EXACT_RESERVATION_CHECKS: u32 = 4;
 
 /// An mdev attached to a VM: QEMU opened its VFIO device for that guest.
 struct Attachment {
@@ -730,25 +735,36 @@ impl Mdevs {
         perms: &ApPermsGuard,
     ) -> Result {
         let mut refused = 0usize;
-        for (apid, apqi) in added_apqns(current, next) {
-            if perms.owned_by_host(Apqn { apid, apqi }) {
-                if refused == 0 {
-                    dbf_edit(
-                        Level::Warn,
-                        DBF_RESERVED,
-                        uuid,
-                        edit,
-                        &Apqn { apid, apqi }.dbf_args(),
-                    );
-                }
-                if refused < MAX_LOGGED_APQNS {
-                    dev_warn!(
-                        dev,
-                        "{edit} refused: queue {apid:02x}.{apqi:04x} is reserved for the host's crypto drivers (release it in /sys/bus/ap/apmask or aqmask first)\n"
-                    );
-                }
-                refused += 1;
+        // Asking the AP bus walks all its queues per APQN. For more than a few added queues,
+        // one walk to see that no driver override exists lets the masks decide, and only the
+        // added queues inside them need looking at.
+        let masks = if added_count(current, next) > EXACT_RESERVATION_CHECKS {
+            perms.reservation_masks()
+        } else {
+            None
+        };
+        let reserved: &mut dyn Iterator<Item = (u8, u8)> = match &masks {
+            Some((apm, aqm)) => &mut added_within(current, next, apm, aqm),
+            None => &mut added_apqns(current, next)
+                .filter(|&(apid, apqi)| perms.owned_by_host(Apqn { apid, apqi })),
+        };
+        for (apid, apqi) in reserved {
+            if refused == 0 {
+                dbf_edit(
+                    Level::Warn,
+                    DBF_RESERVED,
+                    uuid,
+                    edit,
+                    &Apqn { apid, apqi }.dbf_args(),
+                );
             }
+            if refused < MAX_LOGGED_APQNS {
+                dev_warn!(
+                    dev,
+                    "{edit} refused: queue {apid:02x}.{apqi:04x} is reserved for the host's crypto drivers (release it in /sys/bus/ap/apmask or aqmask first)\n"
+                );
+            }
+            refused += 1;
         }
         if refused > MAX_LOGGED_APQNS {
             dev_warn!(

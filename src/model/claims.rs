@@ -102,6 +102,30 @@ pub(crate) fn added_apqns<'a>(
     })
 }
 
+/// How many queues `next` adds to `current`.
+pub(crate) fn added_count(current: &Matrix, next: &Matrix) -> u32 {
+    next.apm
+        .iter()
+        .map(|apid| added_domains(current, next, apid).count())
+        .sum()
+}
+
+/// The queues `next` adds to `current` inside `apm` x `aqm`, ascending: one mask operation
+/// per adapter, so a large edit costs its size in words, not in queues.
+pub(crate) fn added_within<'a>(
+    current: &'a Matrix,
+    next: &'a Matrix,
+    apm: &'a ApMask,
+    aqm: &'a ApMask,
+) -> impl Iterator<Item = (u8, u8)> + 'a {
+    next.apm.and(apm).iter().flat_map(move |apid| {
+        added_domains(current, next, apid)
+            .and(aqm)
+            .iter()
+            .map(move |apqi| (apid, apqi))
+    })
+}
+
 /// The queues held by mdevs, per adapter.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) struct Claims([ApMask; 256]);
@@ -135,7 +159,12 @@ impl Claims {
         next: &'a Matrix,
     ) -> impl Iterator<Item = (u8, u8)> + 'a {
         // `current`'s own queues are not "added", so any held added queue is someone else's.
-        added_apqns(current, next).filter(|&(a, d)| self.is_held(a, d))
+        next.apm.iter().flat_map(move |apid| {
+            added_domains(current, next, apid)
+                .and(&self.domains(apid))
+                .iter()
+                .map(move |apqi| (apid, apqi))
+        })
     }
 
     /// Queues of `apm` x `aqm` that are held.
@@ -230,6 +259,37 @@ mod tests {
         let added: Vec<_> = added_apqns(&cur, &next).collect();
         assert_eq!(added, vec![(1, 4), (3, 2), (3, 4)]);
         assert_eq!(added_apqns(&next, &cur).count(), 0);
+        assert_eq!(added_count(&cur, &next), 3);
+        assert_eq!(added_count(&next, &cur), 0);
+    }
+
+    #[test]
+    fn added_within_is_the_filtered_added_set() {
+        // Every pair of small random matrices: the mask-wise answer equals filtering the
+        // queue-by-queue one.
+        let mut seed = 0x1234_5678_u64;
+        let mut rnd = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..500 {
+            let mut pick = || -> Vec<u8> { (0..rnd(6)).map(|_| rnd(256) as u8).collect() };
+            let (cur, next) = (m(&pick(), &pick()), m(&pick(), &pick()));
+            let (apm, aqm) = (mask(&pick()), mask(&pick()));
+            let want: Vec<_> = added_apqns(&cur, &next)
+                .filter(|&(a, d)| apm.test(a) && aqm.test(d))
+                .collect();
+            assert_eq!(added_within(&cur, &next, &apm, &aqm).collect::<Vec<_>>(), want);
+        }
+        let full = ApMask::from_words([u64::MAX; 4]);
+        let all = Matrix {
+            apm: full,
+            aqm: full,
+            ..Matrix::default()
+        };
+        assert_eq!(added_within(&Matrix::default(), &all, &full, &full).count(), 65536);
     }
 
     #[test]

@@ -9,6 +9,9 @@
 #include <linux/kvm_host.h>
 #include <linux/vfio.h>
 #include <asm/uv.h>
+#include <linux/device.h>
+
+#include "ap_bus.h"
 
 #include "helpers.h"
 
@@ -30,6 +33,21 @@ u32 vfio_ap_rs_ap_zapq(u32 qid)
 u32 vfio_ap_rs_ap_tapq(u32 qid)
 {
 	return ap_tapq(qid, NULL).value;
+}
+
+const struct bus_type *vfio_ap_rs_ap_driver_bus(struct ap_driver *drv)
+{
+	return drv->driver.bus;
+}
+
+static int vfio_ap_rs_has_override(struct device *dev, void *data)
+{
+	return device_has_driver_override(dev) ? 1 : 0;
+}
+
+bool vfio_ap_rs_bus_any_driver_override(const struct bus_type *bus)
+{
+	return bus_for_each_dev(bus, NULL, NULL, vfio_ap_rs_has_override) != 0;
 }
 
 void vfio_ap_rs_dbf_event(struct debug_info *id, int level, const char *fmt,

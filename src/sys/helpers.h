@@ -20,6 +20,15 @@ int vfio_ap_rs_ap_qci(struct ap_config_info *info);
 u32 vfio_ap_rs_ap_zapq(u32 qid);
 u32 vfio_ap_rs_ap_tapq(u32 qid);
 
+struct ap_driver;
+struct bus_type;
+
+/* The bus a registered AP driver is on (the AP bus type is not exported). */
+const struct bus_type *vfio_ap_rs_ap_driver_bus(struct ap_driver *drv);
+
+/* Whether any device on BUS has a driver_override (a static inline under a spinlock). */
+bool vfio_ap_rs_bus_any_driver_override(const struct bus_type *bus);
+
 struct debug_info;
 
 /*

@@ -124,7 +124,7 @@ run_driver() {
 		*/128 | */256) out $drv matrix-writes $k matrix-writes 1 $T $k ;;
 		*) out $drv matrix-writes $k matrix-writes 3 $T $k ;;
 		esac
-		out $drv matrix-config $k matrix-config $((REPS / 10 + 1)) $T $k
+		out $drv matrix-config $k matrix-config 3 $T $k
 	done
 
 	# hot plug: T holds 01.0000; a VM holds T; domain 1 comes and goes
@@ -143,11 +143,11 @@ run_driver() {
 		i=0
 		set --
 		while [ $i -lt "$n" ]; do set -- "$@" "$(uuid $i)"; i=$((i + 1)); done
-		out $drv config "$n" config $((REPS / 10 + 1)) 2 cex8a "$@"
+		out $drv config "$n" config 3 2 cex8a "$@"
 	done
 	for m in "$MATRIX"/*-*-*-*-*; do echo 1 > "$m/remove"; done
 
-	out $drv memory 256 memory 3 256
+	out $drv memory 256 memory 2 256
 	unload
 }
 
