@@ -159,10 +159,7 @@ impl ApPermsGuard {
         }
         // SAFETY: `ap_perms` is exported by the AP bus and only written under
         // `ap_attr_mutex`, which is held (type invariant).
-        let (apm, aqm) = unsafe {
-            let perms = &*(&raw const sys::ap_perms);
-            (perms.apm, perms.aqm)
-        };
+        let (apm, aqm) = unsafe { (sys::ap_perms.apm, sys::ap_perms.aqm) };
         // `unsigned long` is 64 bits on s390.
         let words = |m: [usize; 4]| m.map(|w| w as u64);
         Some((

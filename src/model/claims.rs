@@ -281,7 +281,10 @@ mod tests {
             let want: Vec<_> = added_apqns(&cur, &next)
                 .filter(|&(a, d)| apm.test(a) && aqm.test(d))
                 .collect();
-            assert_eq!(added_within(&cur, &next, &apm, &aqm).collect::<Vec<_>>(), want);
+            assert_eq!(
+                added_within(&cur, &next, &apm, &aqm).collect::<Vec<_>>(),
+                want
+            );
         }
         let full = ApMask::from_words([u64::MAX; 4]);
         let all = Matrix {
@@ -289,7 +292,10 @@ mod tests {
             aqm: full,
             ..Matrix::default()
         };
-        assert_eq!(added_within(&Matrix::default(), &all, &full, &full).count(), 65536);
+        assert_eq!(
+            added_within(&Matrix::default(), &all, &full, &full).count(),
+            65536
+        );
     }
 
     #[test]
