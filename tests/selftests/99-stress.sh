@@ -23,7 +23,7 @@ if [ "${VFIO_AP_LONG:-0}" = 1 ]; then
 	MIN_OPS=${STRESS_OPS:-100000}
 else
 	LIMITS="--seconds ${STRESS_SECONDS:-60}"
-	MIN_OPS=1000
+	MIN_OPS=200
 fi
 PLAN=7
 OUT=/tmp/stress.out
