@@ -660,6 +660,10 @@ impl Mdevs {
 
     /// The mdev holding `apqn`, if any.
     fn holder(&self, apqn: Apqn) -> Option<(MdevId, &MdevState)> {
+        // Most queues are held by no one: the claims say so without a walk of the mdevs.
+        if !self.claims.is_held(apqn.apid, apqn.apqi) {
+            return None;
+        }
         self.slots.iter().enumerate().find_map(|(i, s)| {
             s.as_ref()
                 .filter(|s| s.assigned.apm.test(apqn.apid) && s.assigned.aqm.test(apqn.apqi))
