@@ -15,7 +15,7 @@
 #   hotplug        assign_domain 1 to an mdev a VM holds, until the VM's CRYCB has it
 #   config M       M VMs each hold an mdev with adapters 1-2 and its own domain; the simulator
 #                  removes adapter 2 from the host configuration, until no CRYCB has it
-#   memory         Slab growth per mdev over creating 256 mdevs
+#   memory         Slab growth per mdev over creating 256 mdevs; memory-free: MemFree drop
 # Reps: BENCH_REPS (default 100) for the short writes, fewer for the long workloads.
 . "$KTAP_LIB"
 . "$(dirname "$KTAP_LIB")/ap-sim.sh"
@@ -147,7 +147,8 @@ run_driver() {
 	done
 	for m in "$MATRIX"/*-*-*-*-*; do echo 1 > "$m/remove"; done
 
-	out $drv memory 256 memory 2 256
+	out $drv memory 256 memory 2 256 Slab
+	out $drv memory-free 256 memory 2 256 MemFree
 	unload
 }
 

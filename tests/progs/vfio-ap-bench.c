@@ -25,8 +25,9 @@
  *                                     also waits for the AP bus's rescan, so it runs on a
  *                                     thread of its own); added back (as TYPE), untimed, until
  *                                     all have it
- *   memory REPS COUNT                 create COUNT mdevs: the growth of /proc/meminfo's Slab
- *                                     per mdev, in bytes; removed again after each rep
+ *   memory REPS COUNT FIELD           create COUNT mdevs: per mdev, in bytes, the growth of
+ *                                     /proc/meminfo's FIELD (Slab), or for MemFree its
+ *                                     shrinkage; removed again after each rep
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -282,31 +283,37 @@ static int bench_config(int reps, unsigned int adapter, const char *type, int n,
 	return 0;
 }
 
-static long slab_kb(void)
+/* A /proc/meminfo field in kB. */
+static long meminfo_kb(const char *field)
 {
-	char buf[8192], *p;
+	char buf[8192], key[64], *p;
 
 	if (slurp("/proc/meminfo", buf, sizeof(buf)) < 0)
 		fail("/proc/meminfo", errno);
-	p = strstr(buf, "\nSlab:");
-	return p ? strtol(p + 6, NULL, 10) : -1;
+	snprintf(key, sizeof(key), "\n%s:", field);
+	p = strstr(buf, key);
+	return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
-static int bench_memory(int reps, int count)
+/* Slab: growth; MemFree: shrinkage (it also counts page-sized kmallocs and vmalloc). */
+static int bench_memory(int reps, int count, const char *field)
 {
+	int sign = strcmp(field, "MemFree") ? 1 : -1;
 	char uuid[64], path[256];
 	int i, k;
 
+	if (meminfo_kb(field) < 0)
+		fail(field, ENOENT);
 	for (i = 0; i < reps; i++) {
 		long before;
 
 		sync();
-		before = slab_kb();
+		before = meminfo_kb(field);
 		for (k = 0; k < count; k++) {
 			snprintf(uuid, sizeof(uuid), "be4c0000-0000-4000-8000-%012x", k);
 			must(MDEV_TYPE "/create", uuid);
 		}
-		samples[i] = (slab_kb() - before) * 1024.0 / count;
+		samples[i] = sign * (meminfo_kb(field) - before) * 1024.0 / count;
 		for (k = 0; k < count; k++) {
 			snprintf(uuid, sizeof(uuid), "be4c0000-0000-4000-8000-%012x", k);
 			mdev_path(path, sizeof(path), uuid, "remove");
@@ -333,8 +340,8 @@ int main(int argc, char **argv)
 	if (argc >= 6 && !strcmp(argv[1], "config"))
 		return bench_config(reps_arg(argv[2]), strtoul(argv[3], NULL, 0), argv[4], argc - 5,
 				    argv + 5);
-	if (argc == 4 && !strcmp(argv[1], "memory"))
-		return bench_memory(reps_arg(argv[2]), atoi(argv[3]));
+	if (argc == 5 && !strcmp(argv[1], "memory"))
+		return bench_memory(reps_arg(argv[2]), atoi(argv[3]), argv[4]);
 	fprintf(stderr, "usage: see the comment at the top of vfio-ap-bench.c\n");
 	return 2;
 }
