@@ -142,30 +142,27 @@ impl ApPermsLock {
 static AP_BUS: AtomicPtr<sys::bus_type> = AtomicPtr::new(core::ptr::null_mut());
 
 impl ApPermsGuard {
-    /// The host's reservation masks (`apmask`, `aqmask`), when they alone decide which queues
-    /// the host reserves: no AP queue has a `driver_override`. The AP bus refuses overrides
-    /// while the masks are in use and mask changes while overrides exist, under the mutex
-    /// this guard holds, so the answer stays true while the guard lives. `None` means "ask
-    /// [`Self::owned_by_host`] queue by queue".
-    pub(crate) fn reservation_masks(&self) -> Option<(ApMask, ApMask)> {
-        let bus = AP_BUS.load(Ordering::Acquire);
-        if bus.is_null() {
-            return None;
-        }
-        // SAFETY: `bus` is the AP bus type, static in the AP bus module this module depends
-        // on; `ap_attr_mutex` is held (type invariant), which serialises overrides.
-        if unsafe { sys::vfio_ap_rs_bus_any_driver_override(bus) } {
-            return None;
-        }
+    /// The host's reservation masks, `apmask` and `aqmask`.
+    pub(crate) fn masks(&self) -> (ApMask, ApMask) {
         // SAFETY: `ap_perms` is exported by the AP bus and only written under
         // `ap_attr_mutex`, which is held (type invariant).
         let (apm, aqm) = unsafe { (sys::ap_perms.apm, sys::ap_perms.aqm) };
         // `unsigned long` is 64 bits on s390.
         let words = |m: [usize; 4]| m.map(|w| w as u64);
-        Some((
+        (
             ApMask::from_words(words(apm)),
             ApMask::from_words(words(aqm)),
-        ))
+        )
+    }
+
+    /// Whether some AP queue has a `driver_override` (then ownership is not the masks' alone).
+    /// Overrides change only under the mutex this guard holds, so the answer stays true
+    /// while it lives. Walks every AP device; true if the AP bus is not known yet.
+    pub(crate) fn any_queue_override(&self) -> bool {
+        let bus = AP_BUS.load(Ordering::Acquire);
+        // SAFETY: A non-null `bus` is the AP bus type, static in the AP bus module this
+        // module depends on; `ap_attr_mutex` is held (type invariant).
+        bus.is_null() || unsafe { sys::vfio_ap_rs_bus_any_driver_override(bus) }
     }
 
     /// Whether `apqn` is reserved for the host's default (zcrypt) drivers, by the masks or by

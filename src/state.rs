@@ -45,7 +45,6 @@ use crate::{
     model::{
         claims::{
             added_apqns,
-            added_count,
             added_within,
             Claims,
             Edit,
@@ -132,7 +131,8 @@ const DBF_IN_USE: &CStr = kernel::c_str!(concat!(
 /// At most this many queues are named in one refusal; the rest are counted.
 const MAX_LOGGED_APQNS: usize = 16;
 
-/// Up to this many added queues, the host reservation is asked queue by queue.
+/// Up to this many added queues inside the host's configuration, the host reservation is
+/// asked queue by queue.
 const EXACT_RESERVATION_CHECKS: u32 = 4;
 
 /// An mdev attached to a VM: QEMU opened its VFIO device for that guest.
@@ -739,18 +739,31 @@ impl Mdevs {
         perms: &ApPermsGuard,
     ) -> Result {
         let mut refused = 0usize;
-        // Asking the AP bus walks all its queues per APQN. For more than a few added queues,
-        // one walk to see that no driver override exists lets the masks decide, and only the
-        // added queues inside them need looking at.
-        let masks = if added_count(current, next) > EXACT_RESERVATION_CHECKS {
-            perms.reservation_masks()
-        } else {
-            None
+        // `ap_owned_by_def_drv` walks all the AP bus's queues per APQN. A driver override
+        // lives on a queue device, and queue devices exist only inside the host's AP
+        // configuration, so outside it the masks alone decide. Inside it, a few added
+        // queues are asked one by one; for more, one walk that finds no override at all
+        // lets the masks decide there too.
+        let (apm, aqm) = perms.masks();
+        let host = self.host.map(|h| h.masks);
+        let (host_apm, host_aqm) = host.map_or((ApMask::new(), ApMask::new()), |h| (h.apm, h.aqm));
+        let in_host = |&(apid, apqi): &(u8, u8)| host_apm.test(apid) && host_aqm.test(apqi);
+        let inside = added_within(current, next, &host_apm, &host_aqm).count();
+        let ask_each = match host {
+            None => true,
+            Some(_) if inside == 0 => false,
+            Some(_) if inside <= EXACT_RESERVATION_CHECKS as usize => true,
+            Some(_) => perms.any_queue_override(),
         };
-        let reserved: &mut dyn Iterator<Item = (u8, u8)> = match &masks {
-            Some((apm, aqm)) => &mut added_within(current, next, apm, aqm),
-            None => &mut added_apqns(current, next)
-                .filter(|&(apid, apqi)| perms.owned_by_host(Apqn { apid, apqi })),
+        let reserved: &mut dyn Iterator<Item = (u8, u8)> = if ask_each {
+            &mut Iterator::chain(
+                added_within(current, next, &apm, &aqm).filter(|q| host.is_some() && !in_host(q)),
+                added_apqns(current, next)
+                    .filter(|q| host.is_none() || in_host(q))
+                    .filter(|&(apid, apqi)| perms.owned_by_host(Apqn { apid, apqi })),
+            )
+        } else {
+            &mut added_within(current, next, &apm, &aqm)
         };
         for (apid, apqi) in reserved {
             if refused == 0 {
