@@ -132,7 +132,11 @@ run_driver() {
 	out $drv hotplug 0 hotplug $((REPS / 2)) $T 1
 	echo 1 > $MATRIX/$T/remove
 
-	# host configuration change: M mdevs with adapters 1-2 and their own domain, each in a VM
+	out $drv memory 256 memory 5 256 Slab
+	out $drv memory-free 256 memory 5 256 MemFree
+	# host configuration change, the slowest workload (each rep adds the adapter back: 256
+	# queue probes, about 15 s under TCG): M mdevs with adapters 1-2 and their own domain,
+	# each in a VM
 	A12=$(mask 1 2)
 	have=0
 	for n in $MS; do
@@ -143,12 +147,10 @@ run_driver() {
 		i=0
 		set --
 		while [ $i -lt "$n" ]; do set -- "$@" "$(uuid $i)"; i=$((i + 1)); done
-		out $drv config "$n" config 3 2 cex8a "$@"
+		out $drv config "$n" config 5 2 cex8a "$@"
 	done
 	for m in "$MATRIX"/*-*-*-*-*; do echo 1 > "$m/remove"; done
 
-	out $drv memory 256 memory 2 256 Slab
-	out $drv memory-free 256 memory 2 256 MemFree
 	unload
 }
 

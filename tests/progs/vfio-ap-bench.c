@@ -307,7 +307,9 @@ static int bench_memory(int reps, int count, const char *field)
 	for (i = 0; i < reps; i++) {
 		long before;
 
+		/* Page cache and reclaimable slabs from earlier work would blur the delta. */
 		sync();
+		must("/proc/sys/vm/drop_caches", "3\n");
 		before = meminfo_kb(field);
 		for (k = 0; k < count; k++) {
 			snprintf(uuid, sizeof(uuid), "be4c0000-0000-4000-8000-%012x", k);
