@@ -69,15 +69,8 @@ load() {
 	bench_setup
 }
 
-unload() {
-	local m
-	for m in "$MATRIX"/*-*-*-*-*; do
-		[ -e "$m/remove" ] && echo 1 > "$m/remove"
-	done
-	masks_default
-	rmmod vfio_ap
-	sim_standard
-}
+# either driver: remove the mdevs, give the queues back, unload, restore the standard LPAR
+unload() { ref_unload && sim_standard; }
 
 # out DRIVER WORKLOAD N CMD...: run a measurement, print its "# bench" line
 failures=0
