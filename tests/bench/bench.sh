@@ -142,8 +142,6 @@ run_driver() {
 		while [ $i -lt "$n" ]; do set -- "$@" "$(uuid $i)"; i=$((i + 1)); done
 		out $drv config "$n" config 5 2 cex8a "$@"
 	done
-	for m in "$MATRIX"/*-*-*-*-*; do echo 1 > "$m/remove"; done
-
 	unload
 }
 
