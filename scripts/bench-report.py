@@ -17,6 +17,7 @@ TITLES = {
     "matrix-config": "KxK matrix by one ap_config write (N = K)",
     "hotplug": "hot plug of a domain until the CRYCB has it",
     "config": "host removes an adapter, M attached mdevs, until every CRYCB lost it",
+    "config-driver": "the same, drivers' share: from the AP bus's QCI to the last CRYCB update",
     "memory": "slab growth per mdev (256 mdevs)",
     "memory-free": "MemFree drop per mdev (256 mdevs; also page-sized allocations)",
 }
@@ -89,8 +90,9 @@ def main():
     except ImportError:
         print("(no matplotlib: no plot)")
         return
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for ax, w, label in ((axes[0], "pair", "N other mdevs"), (axes[1], "config", "M attached mdevs")):
+    panels = (("pair", "N other mdevs"), ("config", "M attached mdevs"), ("config-driver", "M attached mdevs"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(15, 4))
+    for ax, (w, label) in zip(axes, panels):
         for d, style in (("c", "o-"), ("ours", "s-")):
             pts = sorted((r["n"], r) for r in rows if r["workload"] == w and r["driver"] == d and not r.get("failed"))
             if not pts:

@@ -2,11 +2,12 @@
 # Control-plane benchmarks: boots the guest once and runs tests/bench/bench.sh there, which
 # measures the in-tree C driver and ours one after the other on the same simulated hardware.
 # Prints a table per workload and writes bench-results/{bench.json,bench.csv,bench.txt}
-# (and bench.png if matplotlib is installed).
+# and bench.png (python3-matplotlib is installed for it if missing).
 #
 # Settings (environment): BENCH_REPS (default 100), BENCH_NS (default "1 16 64 256"),
-# BENCH_MS (default "1 16 64"), BENCH_KS (default "16 64 128"), BENCH_OUT (default
-# bench-results).
+# BENCH_MS (default "1 16 64"), BENCH_KS (default "16 64 128"), BENCH_WORKLOADS (default
+# all: "floor pair matrix hotplug memory config"), BENCH_CONFIG_REPS (default 15),
+# BENCH_DIAG=1 (per-rep details in the guest log), BENCH_OUT (default bench-results).
 # Measure on an otherwise idle machine: TCG timing follows the host's load.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,12 +24,29 @@ cp "$REPO/tests/bench/"*.sh "$work/bench/"
 	echo "BENCH_NS='${BENCH_NS:-1 16 64 256}'"
 	echo "BENCH_MS='${BENCH_MS:-1 16 64}'"
 	echo "BENCH_KS='${BENCH_KS:-16 64 128}'"
+	echo "BENCH_WORKLOADS='${BENCH_WORKLOADS:-floor pair matrix hotplug memory config}'"
+	echo "BENCH_CONFIG_REPS='${BENCH_CONFIG_REPS:-15}'"
+	echo "BENCH_DIAG='${BENCH_DIAG:-}'"
 } >"$work/bench/bench.conf"
-info "bench: reps ${BENCH_REPS:-100}, N ${BENCH_NS:-1 16 64 256}, M ${BENCH_MS:-1 16 64}"
+info "bench: reps ${BENCH_REPS:-100}, N ${BENCH_NS:-1 16 64 256}, M ${BENCH_MS:-1 16 64}, workloads ${BENCH_WORKLOADS:-all}"
 rc=0
 "$REPO/scripts/qemu-run.sh" --module "$REPO/vfio_ap.ko" --tests "$work/bench" \
 	--out "$work/guest" --timeout 5400 --test-timeout 5000 || rc=$?
 grep '^# bench ' "$work/guest/results.txt" | sed 's/^# bench //' >"$out/raw.txt" || true
-python3 "$REPO/scripts/bench-report.py" "$out/raw.txt" "$out" | tee "$out/bench.txt"
+# The plot needs matplotlib: take a python3 that has it (a pyenv shim on PATH may not, while
+# Debian's does once python3-matplotlib is installed, which is tried once; no plot otherwise).
+py=python3
+has_mpl() { "$1" -c 'import matplotlib' 2>/dev/null; }
+if ! has_mpl python3; then
+	if ! has_mpl /usr/bin/python3; then
+		sudo=""
+		[ "$(id -u)" = 0 ] || sudo=sudo
+		info "bench: installing python3-matplotlib for the plot"
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+			python3-matplotlib >/dev/null 2>&1 || info "bench: python3-matplotlib not installed: no plot"
+	fi
+	! has_mpl /usr/bin/python3 || py=/usr/bin/python3
+fi
+"$py" "$REPO/scripts/bench-report.py" "$out/raw.txt" "$out" | tee "$out/bench.txt"
 [ "$rc" = 0 ] || die "the benchmark run failed (exit $rc): see $work/guest/console.log"
 info "bench: results in $out (guest logs in $work/guest)"

@@ -15,6 +15,8 @@
 #
 #   VFIO_AP_EXTRA_TESTS=dir1:dir2  more test directories, from anywhere, run after the rest
 #   VERBOSE=1                      show the console while the tests run
+#   VFIO_AP_QEMU_MONITOR=PATH      a QEMU monitor on the unix socket PATH (e.g. to read the
+#                                  vCPUs' PSWs with "info registers -a" when a guest hangs)
 #
 # In the guest, scripts/guest/init runs each test file and frames its output on the virtio
 # serial port "results" (<out>/results.txt) with "# vfio-ap-test-begin <dir>/<file>" and
@@ -134,6 +136,7 @@ rm -f "$out/results.txt"
 # shellcheck disable=SC2054 # commas belong to QEMU's option syntax
 qemu+=(-device virtio-serial-ccw -chardev "file,id=results,path=$out/results.txt"
 	-device virtserialport,chardev=results,name=results -append "$cmdline")
+[ -z "${VFIO_AP_QEMU_MONITOR:-}" ] || qemu+=(-monitor "unix:$VFIO_AP_QEMU_MONITOR,server,nowait")
 info "booting the guest (limit ${timeout}s); logs in $out"
 t0=$(date +%s)
 set +e

@@ -45,6 +45,9 @@ sim_qfield() {
 		$SIM/queues
 }
 
+# sim_qci_changed: the simulator's ktime of the first QCI that showed the last change
+sim_qci_changed() { sed -n 's/^qci-changed-ns //p' $SIM/config; }
+
 # drv DEVICE: the AP driver a card or queue device is bound to (empty if none)
 drv() {
 	local l

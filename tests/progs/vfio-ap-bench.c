@@ -2,7 +2,7 @@
 /*
  * vfio-ap-bench WORKLOAD ARGS...: time what an administrator waits for, in the guest, with
  * one write(2) per sysfs write (no fork in the measurement). Every workload repeats REPS
- * times and prints one line
+ * times and prints one line (config a second one, see there)
  *
  *     result REPS MEDIAN P10 P90 MIN MAX
  *
@@ -24,10 +24,17 @@
  *                                     that write until no VM's CRYCB has it (the write itself
  *                                     also waits for the AP bus's rescan, so it runs on a
  *                                     thread of its own); added back (as TYPE), untimed, until
- *                                     all have it
+ *                                     all have it. A second line, "result:driver ...", times
+ *                                     the drivers' share: from the QCI that first showed the
+ *                                     AP bus the change (the simulator's qci-changed-ns) to
+ *                                     the last CRYCB update
  *   memory REPS COUNT FIELD           create COUNT mdevs: per mdev, in bytes, the growth of
  *                                     /proc/meminfo's FIELD (Slab), or for MemFree its
  *                                     shrinkage; removed again after each rep
+ *
+ * hotplug and config end when the last CRYCB changed, as the test kernel's view records it
+ * ("changed-ns", ktime_get_ns() of the last kvm_arch_crypto_set_masks() that changed the
+ * masks): polling the views only tells that they changed, not when.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -39,6 +46,8 @@
 #define VIEW_TIMEOUT 30.0
 
 static double samples[MAX_REPS];
+/* config: the drivers' share of each rep (from the AP bus's QCI to the last CRYCB) */
+static double shares[MAX_REPS];
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -47,11 +56,17 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Prints "result[:PART] REPS MEDIAN P10 P90 MIN MAX" for the N values in V (sorted here). */
+static void report_part(const char *part, double *v, int n)
+{
+	qsort(v, n, sizeof(v[0]), cmp_double);
+	printf("result%s%s %d %.1f %.1f %.1f %.1f %.1f\n", part ? ":" : "", part ? part : "", n,
+	       v[n / 2], v[n / 10], v[n - 1 - n / 10], v[0], v[n - 1]);
+}
+
 static void report(int n)
 {
-	qsort(samples, n, sizeof(samples[0]), cmp_double);
-	printf("result %d %.1f %.1f %.1f %.1f %.1f\n", n, samples[n / 2], samples[n / 10],
-	       samples[n - 1 - n / 10], samples[0], samples[n - 1]);
+	report_part(NULL, samples, n);
 }
 
 static void fail(const char *what, int e)
@@ -200,18 +215,101 @@ static int crycb_has(const char *crycb, const char *name, unsigned int id)
 /* Poll until every VM's CRYCB has (WANT) or lacks (!WANT) ID in NAME-ids. */
 static void wait_views(struct vm *vms, int n, const char *name, unsigned int id, int want)
 {
+	const struct timespec pause = { .tv_nsec = 1000000 };
 	double t0 = now();
+	int i = 0;
+
+	/*
+	 * Each read takes kvm->lock and formats the masks: a pause between reads keeps the
+	 * poll from slowing the update it waits for (the time comes from changed_ns()).
+	 */
+	while (i < n) {
+		if (crycb_has(vms[i].crycb, name, id) == want) {
+			i++;
+			continue;
+		}
+		if (now() - t0 > VIEW_TIMEOUT) {
+			fprintf(stderr, "vfio-ap-bench: VM %d's CRYCB never %s %s %x\n", i,
+				want ? "got" : "lost", name, id);
+			exit(1);
+		}
+		nanosleep(&pause, NULL);
+	}
+}
+
+/* CLOCK_MONOTONIC in ns, the clock of the CRYCB view's changed-ns. */
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* When the VM's CRYCB masks last changed (the test kernel's ktime_get_ns()). */
+static uint64_t changed_ns(const struct vm *vm)
+{
+	char view[4096];
+	const char *p;
+
+	if (slurp(vm->crycb, view, sizeof(view)) < 0)
+		fail(vm->crycb, errno);
+	p = strstr(view, "\nchanged-ns ");
+	if (!p) {
+		fprintf(stderr, "vfio-ap-bench: %s has no changed-ns (test kernel too old)\n",
+			vm->crycb);
+		exit(1);
+	}
+	return strtoull(p + strlen("\nchanged-ns "), NULL, 10);
+}
+
+/*
+ * When the last of the N VMs' CRYCBs changed; each must have changed after T0 (the view was
+ * seen updated, so an older time means a broken clock or view).
+ */
+static uint64_t views_updated_ns(const struct vm *vms, int n, uint64_t t0)
+{
+	uint64_t last = t0;
 	int i;
 
 	for (i = 0; i < n; i++) {
-		while (crycb_has(vms[i].crycb, name, id) != want) {
-			if (now() - t0 > VIEW_TIMEOUT) {
-				fprintf(stderr, "vfio-ap-bench: VM %d's CRYCB never %s %s %x\n", i,
-					want ? "got" : "lost", name, id);
-				exit(1);
-			}
+		uint64_t t = changed_ns(&vms[i]);
+
+		if (t < t0) {
+			fprintf(stderr, "vfio-ap-bench: VM %d's CRYCB changed before the write\n", i);
+			exit(1);
 		}
+		if (t > last)
+			last = t;
 	}
+	return last;
+}
+
+/* Microseconds from T0 until the last of the N VMs' CRYCBs changed. */
+static double views_updated_us(const struct vm *vms, int n, uint64_t t0)
+{
+	return (views_updated_ns(vms, n, t0) - t0) / 1e3;
+}
+
+/*
+ * When the AP bus learned of the last configuration change: the simulator's time of the
+ * first QCI that answered the current masks (same clock as changed-ns).
+ */
+static uint64_t qci_changed_ns(void)
+{
+	const char *path = "/sys/kernel/debug/ap_sim/config", *key = "\nqci-changed-ns ";
+	char cfg[16384];
+	const char *p;
+
+	if (slurp(path, cfg, sizeof(cfg)) < 0)
+		fail(path, errno);
+	p = strstr(cfg, key);
+	if (!p) {
+		fprintf(stderr, "vfio-ap-bench: %s has no qci-changed-ns (test kernel too old)\n",
+			path);
+		exit(1);
+	}
+	return strtoull(p + strlen(key), NULL, 10);
 }
 
 static int bench_hotplug(int reps, const char *uuid, unsigned int domain)
@@ -226,11 +324,11 @@ static int bench_hotplug(int reps, const char *uuid, unsigned int domain)
 	mdev_path(unassign, sizeof(unassign), uuid, "unassign_domain");
 	snprintf(id, sizeof(id), "%u\n", domain);
 	for (i = 0; i < reps; i++) {
-		double t0 = now();
+		uint64_t t0 = now_ns();
 
 		must(assign, id);
 		wait_views(&vm, 1, "aqm", domain, 1);
-		samples[i] = (now() - t0) * 1e6;
+		samples[i] = views_updated_us(&vm, 1, t0);
 		must(unassign, id);
 		wait_views(&vm, 1, "aqm", domain, 0);
 	}
@@ -261,8 +359,13 @@ static int bench_config(int reps, unsigned int adapter, const char *type, int n,
 	snprintf(del, sizeof(del), "del-adapter %u\n", adapter);
 	snprintf(add, sizeof(add), "add-adapter %u/%s\n", adapter, type);
 	for (i = 0; i < reps; i++) {
+		const struct timespec settle = { .tv_sec = 1 };
 		pthread_t writer;
-		double t0 = now();
+		uint64_t t0, last, qci;
+
+		/* The AP bus is still initialising the queues the last rep added. */
+		nanosleep(&settle, NULL);
+		t0 = now_ns();
 
 		/*
 		 * The simulator's write returns only after the AP bus's whole rescan; the guests
@@ -272,7 +375,25 @@ static int bench_config(int reps, unsigned int adapter, const char *type, int n,
 		if (pthread_create(&writer, NULL, sim_write, del))
 			fail("pthread_create", EAGAIN);
 		wait_views(vms, n, "apm", adapter, 0);
-		samples[i] = (now() - t0) * 1e6;
+		last = views_updated_ns(vms, n, t0);
+		qci = qci_changed_ns();
+		if (qci < t0 || qci > last) {
+			fprintf(stderr, "vfio-ap-bench: the QCI that saw the change is not between "
+					"the write and the last view update\n");
+			exit(1);
+		}
+		samples[i] = (last - t0) / 1e3;
+		shares[i] = (last - qci) / 1e3;
+		if (getenv("BENCH_DIAG")) {
+			uint64_t first = last;
+			int k;
+
+			for (k = 0; k < n; k++)
+				if (changed_ns(&vms[k]) < first)
+					first = changed_ns(&vms[k]);
+			fprintf(stderr, "diag qci->first %.1f first->last %.1f us\n",
+				(first - qci) / 1e3, (last - first) / 1e3);
+		}
 		pthread_join(writer, NULL);
 		must(SIM, add);
 		wait_views(vms, n, "apm", adapter, 1);
@@ -280,6 +401,7 @@ static int bench_config(int reps, unsigned int adapter, const char *type, int n,
 	for (i = 0; i < n; i++)
 		vm_stop(&vms[i]);
 	report(reps);
+	report_part("driver", shares, reps);
 	return 0;
 }
 

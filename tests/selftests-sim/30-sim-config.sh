@@ -11,15 +11,18 @@ U=5a1d0c2e-0000-4000-8000-000000000030
 M=$MATRIX/$U
 
 ktap_header
-ktap_plan 22
-sim_require 22
+ktap_plan 25
+sim_require 25
 
 ref_mdev_2x2 $U
 ktap_check "guest_matrix starts with 02/03 x 0006/0007" test "$(cat $M/guest_matrix)" = \
 	"$(printf '02.0006\n02.0007\n03.0006\n03.0007')"
 
 # Remove an adapter from the configuration.
+qci0=$(sim_qci_changed)
 ktap_check "del-adapter 3" sim del-adapter 3
+qci1=$(sim_qci_changed)
+ktap_check "qci-changed-ns moved on: the AP bus's QCI saw the change" test "$qci1" -gt "$qci0"
 ktap_check "card03 and its queues are gone" \
 	test ! -e $AP/devices/card03 -a ! -e $AP/devices/03.0006
 ktap_check "ap_adapter_mask no longer has adapter 3" test "$(cat $AP/ap_adapter_mask)" = \
@@ -48,8 +51,14 @@ ktap_check "add-domain 7: guest_matrix has domain 7 again" test "$(cat $M/guest_
 # Without the event, only the bus's own scan notices (periodic or forced).
 sim "events off; del-adapter 1"
 ktap_check "without the event the AP bus still shows card01" test -e $AP/devices/card01
+qci0=$(sim_qci_changed)
 echo 1 > $AP/scans
 ktap_check "a forced scan (/sys/bus/ap/scans) removes card01" test ! -e $AP/devices/card01
+qci1=$(sim_qci_changed)
+ktap_check "qci-changed-ns moved on with the forced scan's QCI" test "$qci1" -gt "$qci0"
+echo 1 > $AP/scans
+ktap_check "a scan without a change leaves qci-changed-ns alone" \
+	test "$(sim_qci_changed)" = "$qci1" -a "$(sed -n 's/^qci-count //p' $SIM/config)" -gt 0
 sim "events on; add-adapter 1"
 ktap_check "card01 comes back" test -e $AP/devices/01.0004
 

@@ -11,7 +11,7 @@
 
 U=5a1d0c2e-0000-4000-8000-000000000050
 M=$MATRIX/$U
-PLAN=20
+PLAN=22
 
 run_refused() { test "$(ask a run)" = "err run 95"; }
 info_ok() { helper a info && test "$(answer a 'info ')" = "info flags 0x21 regions 0 irqs 2"; }
@@ -42,9 +42,16 @@ ktap_check "KVM's per-VM s390dbf area logged SET CRYCB" \
 ktap_check "VFIO_DEVICE_GET_INFO: flags 0x21, no regions, 2 irqs" info_ok
 ktap_check "KVM_RUN fails with EOPNOTSUPP (no SIE)" run_refused
 
+changed0=$(crycb a changed-ns)
 sim del-adapter 3
 ktap_check "config removal of adapter 3 reaches the CRYCB" test "$(crycb a apm-ids)" = 02 \
 	-a "$(crycb_ids a)" = "$(guest_ids $M)"
+changed1=$(crycb a changed-ns)
+ktap_check "the view's changed-ns moved on, after the AP bus saw the change" \
+	test "$changed1" -gt "$changed0" -a "$changed1" -ge "$(sim_qci_changed)"
+echo 1 > $AP/scans
+ktap_check "a scan that changes nothing leaves changed-ns alone" \
+	test "$(crycb a changed-ns)" = "$changed1"
 sim add-adapter 3/cex7c
 ktap_check "adding it back hot-plugs it into the CRYCB" test "$(crycb a apm-ids)" = "02 03" \
 	-a "$(crycb_ids a)" = "$(guest_ids $M)"
