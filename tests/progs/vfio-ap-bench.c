@@ -22,11 +22,10 @@
  *   config REPS ADAPTER TYPE UUID...  a VM holds each UUID; the simulator removes ADAPTER
  *                                     from the host configuration, timed from the start of
  *                                     that write until the last VM's CRYCB lost it; added
- *                                     back (as TYPE), untimed. A second line, "result:driver
- *                                     ...", times
- *                                     the drivers' share: from the QCI that first showed the
- *                                     AP bus the change (the simulator's qci-changed-ns) to
- *                                     the last CRYCB update
+ *                                     back (as TYPE), untimed. A second line,
+ *                                     "result:driver ...", times the drivers' share: from the
+ *                                     QCI that first showed the AP bus the change (the
+ *                                     simulator's qci-changed-ns) to the last CRYCB update
  *   memory REPS COUNT FIELD           create COUNT mdevs: per mdev, in bytes, the growth of
  *                                     /proc/meminfo's FIELD (Slab), or for MemFree its
  *                                     shrinkage; removed again after each rep
@@ -359,9 +358,10 @@ static int bench_config(int reps, unsigned int adapter, const char *type, int n,
 		t0 = now_ns();
 
 		/*
-		 * The simulator's write returns after the AP bus's whole rescan, so the views are
-		 * final then; when each changed is in its timestamp. Nothing reads the views
-		 * meanwhile: a reader takes kvm->lock, which the drivers need for each guest.
+		 * The simulator's write returns after the AP bus's rescan (which, if a scan was
+		 * already running, may not yet have seen the change: wait_views then waits for the
+		 * next one); when each view changed is in its timestamp. Nothing reads the views
+		 * during the write: a reader takes kvm->lock, which the drivers need per guest.
 		 */
 		must(SIM, del);
 		wait_views(vms, n, "apm", adapter, 0);
