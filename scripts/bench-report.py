@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-UNITS = {"memory": "B/mdev", "memory-free": "B/mdev"}
+UNITS = {"memory-alloc": "B/mdev", "memory": "B/mdev", "memory-free": "B/mdev"}
 TITLES = {
     "floor": "no-op sysfs write (floor)",
     "pair": "assign+unassign of one adapter, N other mdevs",
@@ -18,6 +18,7 @@ TITLES = {
     "hotplug": "hot plug of a domain until the CRYCB has it",
     "config": "host removes an adapter, M attached mdevs, until every CRYCB lost it",
     "config-driver": "the same, drivers' share: from the AP bus's QCI to the last CRYCB update",
+    "memory-alloc": "allocated bytes per mdev, /proc/allocinfo without SLUB page sites (256 mdevs)",
     "memory": "slab growth per mdev (256 mdevs)",
     "memory-free": "MemFree drop per mdev (256 mdevs; also page-sized allocations)",
 }

@@ -16,7 +16,8 @@
 #   config M       M VMs each hold an mdev with adapters 1-2 and its own domain; the simulator
 #                  removes adapter 2 from the host configuration, until no CRYCB has it;
 #                  config-driver: the drivers' share, from the AP bus's QCI that saw the change
-#   memory         Slab growth per mdev over creating 256 mdevs; memory-free: MemFree drop
+#   memory         per mdev over creating 256 mdevs: memory-alloc, bytes /proc/allocinfo counts
+#                  (exact); memory, Slab growth; memory-free, MemFree drop
 # Reps: BENCH_REPS (default 100) for the short writes, fewer for the long workloads.
 # BENCH_WORKLOADS picks some of "floor pair matrix hotplug memory config" (default: all);
 # BENCH_CONFIG_REPS (default 15) sets the config reps; BENCH_DIAG=1 has vfio-ap-bench print
@@ -151,6 +152,7 @@ run_driver() {
 	fi
 
 	if want memory; then
+		out $drv memory-alloc 256 memory 3 256 Alloc
 		out $drv memory 256 memory 5 256 Slab
 		out $drv memory-free 256 memory 5 256 MemFree
 	fi

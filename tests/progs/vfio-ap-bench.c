@@ -28,12 +28,18 @@
  *                                     simulator's qci-changed-ns) to the last CRYCB update
  *   memory REPS COUNT FIELD           create COUNT mdevs: per mdev, in bytes, the growth of
  *                                     /proc/meminfo's FIELD (Slab), or for MemFree its
- *                                     shrinkage; removed again after each rep
+ *                                     shrinkage, or for Alloc the growth of the bytes that
+ *                                     /proc/allocinfo counts over all call sites but SLUB's
+ *                                     (allocation profiling is switched on for it and off
+ *                                     again after);
+ *                                     removed again after each rep. With BENCH_DIAG, Alloc
+ *                                     also prints the call sites that grew most
  *
  * hotplug and config end when the last CRYCB changed, as the test kernel's view records it
  * ("changed-ns", ktime_get_ns() of the last kvm_arch_crypto_set_masks() that changed the
  * masks): polling the views only tells that they changed, not when.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "progs-lib.h"
@@ -406,33 +412,142 @@ static long meminfo_kb(const char *field)
 	return p ? strtol(p + strlen(key), NULL, 10) : -1;
 }
 
-/* Slab: growth; MemFree: shrinkage (it also counts page-sized kmallocs and vmalloc). */
+/* One /proc/allocinfo line: bytes currently allocated at a call site. */
+struct alloc_site {
+	long long bytes;
+	char tag[160];
+};
+
+#define MAX_SITES 16384
+static struct alloc_site sites_before[MAX_SITES], sites_after[MAX_SITES];
+
+static int cmp_site(const void *a, const void *b)
+{
+	return strcmp(((const struct alloc_site *)a)->tag, ((const struct alloc_site *)b)->tag);
+}
+
+/*
+ * Reads /proc/allocinfo ("BYTES CALLS TAG..." per call site, after a header) into SITES,
+ * sorted by tag; returns the number of sites and their byte total in *TOTAL.
+ */
+static int allocinfo_read(struct alloc_site *sites, long long *total)
+{
+	char line[512];
+	int n = 0, off;
+	FILE *f;
+
+	f = fopen("/proc/allocinfo", "r");
+	if (!f)
+		fail("/proc/allocinfo", errno);
+	*total = 0;
+	while (fgets(line, sizeof(line), f)) {
+		long long bytes, calls;
+
+		if (sscanf(line, " %lld %lld %n", &bytes, &calls, &off) != 2)
+			continue; /* the header */
+		/*
+		 * SLUB's own sites count the pages behind the slab objects (and the profiler's
+		 * per-object tags): counting them too would add each object twice, plus the
+		 * fill level of partly used slabs, which is what makes Slab noisy.
+		 */
+		if (!strncmp(line + off, "mm/slub.c:", 10))
+			continue;
+		if (n == MAX_SITES)
+			fail("/proc/allocinfo: too many call sites", E2BIG);
+		*total += bytes;
+		sites[n].bytes = bytes;
+		snprintf(sites[n].tag, sizeof(sites[n].tag), "%s", line + off);
+		sites[n].tag[strcspn(sites[n].tag, "\n")] = 0;
+		n++;
+	}
+	fclose(f);
+	qsort(sites, n, sizeof(sites[0]), cmp_site);
+	return n;
+}
+
+/* BENCH_DIAG: the call sites that grew by at least one byte per mdev. */
+static void allocinfo_diag(int nb, int na, int count)
+{
+	int i = 0, j = 0;
+
+	while (j < na) {
+		int c = i < nb ? strcmp(sites_before[i].tag, sites_after[j].tag) : 1;
+		long long grew;
+
+		if (c < 0) {
+			i++;
+			continue;
+		}
+		grew = sites_after[j].bytes - (c == 0 ? sites_before[i].bytes : 0);
+		if (grew >= count)
+			fprintf(stderr, "diag alloc %8.1f B/mdev %s\n", (double)grew / count,
+				sites_after[j].tag);
+		if (c == 0)
+			i++;
+		j++;
+	}
+}
+
+/* Per mdev: growth of /proc/meminfo's FIELD (MemFree: shrinkage) or, for Alloc, of allocinfo. */
+static double memory_measure(const char *field, int count, bool done)
+{
+	static long long alloc_before;
+	static long kb_before;
+	static int nb;
+	int sign = strcmp(field, "MemFree") ? 1 : -1;
+	long long total;
+	int na;
+
+	if (strcmp(field, "Alloc")) {
+		if (!done) {
+			kb_before = meminfo_kb(field);
+			return 0;
+		}
+		return sign * (meminfo_kb(field) - kb_before) * 1024.0 / count;
+	}
+	if (!done) {
+		nb = allocinfo_read(sites_before, &alloc_before);
+		return 0;
+	}
+	na = allocinfo_read(sites_after, &total);
+	if (getenv("BENCH_DIAG"))
+		allocinfo_diag(nb, na, count);
+	return (double)(total - alloc_before) / count;
+}
+
+/*
+ * Slab, MemFree: from /proc/meminfo, page granular and blurred by other activity. Alloc:
+ * exact bytes by call site, once profiling is on (allocations made before do not count,
+ * and neither does their freeing).
+ */
 static int bench_memory(int reps, int count, const char *field)
 {
-	int sign = strcmp(field, "MemFree") ? 1 : -1;
+	bool alloc = !strcmp(field, "Alloc");
 	char uuid[64], path[256];
 	int i, k;
 
-	if (meminfo_kb(field) < 0)
+	if (alloc)
+		must("/proc/sys/vm/mem_profiling", "1\n");
+	else if (meminfo_kb(field) < 0)
 		fail(field, ENOENT);
 	for (i = 0; i < reps; i++) {
-		long before;
-
 		/* Page cache and reclaimable slabs from earlier work would blur the delta. */
 		sync();
 		must("/proc/sys/vm/drop_caches", "3\n");
-		before = meminfo_kb(field);
+		memory_measure(field, count, false);
 		for (k = 0; k < count; k++) {
 			snprintf(uuid, sizeof(uuid), "be4c0000-0000-4000-8000-%012x", k);
 			must(MDEV_TYPE "/create", uuid);
 		}
-		samples[i] = sign * (meminfo_kb(field) - before) * 1024.0 / count;
+		samples[i] = memory_measure(field, count, true);
 		for (k = 0; k < count; k++) {
 			snprintf(uuid, sizeof(uuid), "be4c0000-0000-4000-8000-%012x", k);
 			mdev_path(path, sizeof(path), uuid, "remove");
 			must(path, "1\n");
 		}
 	}
+	if (alloc)
+		must("/proc/sys/vm/mem_profiling", "0\n");
 	report(reps);
 	return 0;
 }
