@@ -151,12 +151,21 @@ impl<'a> GuestsLevel<'a> {
 
     /// The attachments and the mdevs lock at once.
     pub(crate) fn state_and_mdevs(&mut self) -> (&mut Guests, MdevsGuard<'_>) {
+        let (guests, mdevs, _) = self.state_mdevs_perms();
+        (guests, mdevs)
+    }
+
+    /// The attachments, the mdevs lock and, if this path holds it, the `ap_attr_mutex` proof.
+    pub(crate) fn state_mdevs_perms(
+        &mut self,
+    ) -> (&mut Guests, MdevsGuard<'_>, Option<&'a ApPermsGuard>) {
         (
             &mut self.guests,
             MdevsGuard {
                 mdevs: MDEVS.lock(),
                 _outer: PhantomData,
             },
+            self.perms,
         )
     }
 
@@ -165,7 +174,8 @@ impl<'a> GuestsLevel<'a> {
         KvmLevel {
             kvm,
             _guard: kvm.lock().lock(),
-            _guests: PhantomData,
+            guests: &mut self.guests,
+            perms: self.perms,
         }
     }
 }
@@ -174,19 +184,34 @@ impl<'a> GuestsLevel<'a> {
 pub(crate) struct KvmLevel<'a> {
     kvm: &'a KvmRef,
     _guard: Guard<'a, (), MutexBackend>,
-    _guests: PhantomData<&'a mut ()>,
+    guests: &'a mut Guests,
+    perms: Option<&'a ApPermsGuard>,
 }
 
 impl KvmLevel<'_> {
     /// Takes the mdevs lock; also returns the guest's CRYCB, which `kvm->lock` guards.
     pub(crate) fn mdevs(&mut self) -> (MdevsGuard<'_>, Crycb<'_>) {
+        let (_, mdevs, crycb, _) = self.everything();
+        (mdevs, crycb)
+    }
+
+    /// Takes the mdevs lock; returns with it the attachments, the guest's CRYCB and, if this
+    /// path holds it, the `ap_attr_mutex` proof.
+    pub(crate) fn everything(
+        &mut self,
+    ) -> (
+        &mut Guests,
+        MdevsGuard<'_>,
+        Crycb<'_>,
+        Option<&ApPermsGuard>,
+    ) {
         let mdevs = MdevsGuard {
             mdevs: MDEVS.lock(),
             _outer: PhantomData,
         };
         // SAFETY: `self` holds `kvm->lock` of `self.kvm` for as long as it is borrowed.
         let crycb = unsafe { Crycb::new(self.kvm) };
-        (mdevs, crycb)
+        (&mut *self.guests, mdevs, crycb, self.perms)
     }
 }
 

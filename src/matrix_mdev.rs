@@ -38,8 +38,8 @@ use crate::{
         },
     },
     state::{
+        change_and_sync,
         drain_resets,
-        sync_guests,
         MdevId,
         MdevState, //
     },
@@ -112,17 +112,15 @@ fn apply(mdev: &MatrixMdev, attr: &str, input: &[u8], edit: fn(u64) -> Edit) -> 
 /// it lost are reset before anyone else can have them.
 fn apply_change(mdev: &MatrixMdev, edit: Edit) -> Result {
     let mut ctx = LockCtx::enter();
-    {
+    let changed = {
         let mut perms = ctx.perms();
         let mut guests = perms.guests();
-        {
-            let (mut mdevs, perms) = guests.mdevs();
-            mdevs.change(mdev.id, edit, perms)?;
-        }
-        sync_guests(&mut guests);
-    }
+        change_and_sync(&mut guests, Some(mdev.id), |mdevs, perms| {
+            mdevs.change(mdev.id, edit, perms)
+        })
+    };
     drain_resets(&mut ctx);
-    Ok(())
+    changed
 }
 
 /// Reads one mdev's state under the mdevs lock.

@@ -28,9 +28,9 @@ use crate::{
     locks::LockCtx,
     model::mask::ApMask,
     state::{
+        change_and_sync,
         drain_resets,
         release_reset_irqs,
-        sync_guests,
         Mdevs, //
     },
     sysfs::{
@@ -138,11 +138,11 @@ impl ApDriver for QueueDriver {
     fn on_config_changed(new: &HostConfig, _old: &HostConfig) {
         // Removed adapters and domains leave every guest now; added ones join when their
         // queues are bound, which the scan does next.
-        update(|mdevs| mdevs.set_host(Some(*new)));
+        update_host(new);
     }
 
     fn on_scan_complete(new: &HostConfig, _old: &HostConfig) {
-        update(|mdevs| mdevs.set_host(Some(*new)));
+        update_host(new);
     }
 }
 
@@ -150,15 +150,19 @@ impl ApDriver for QueueDriver {
 /// resets what guests lost once the locks are dropped.
 fn update<R>(f: impl FnOnce(&mut Mdevs) -> R) -> R {
     let mut ctx = LockCtx::enter();
-    let r = {
-        let mut guests = ctx.guests();
-        let r = {
-            let (mut mdevs, _) = guests.mdevs();
-            f(&mut mdevs)
-        };
-        sync_guests(&mut guests);
-        r
-    };
+    let r = change_and_sync(&mut ctx.guests(), None, |mdevs, _| f(mdevs));
     drain_resets(&mut ctx);
     r
+}
+
+/// [`update`] for a new host configuration, which may concern every guest: the first one
+/// is reprogrammed in the same hold of the mdevs lock as the change.
+fn update_host(new: &HostConfig) {
+    let mut ctx = LockCtx::enter();
+    {
+        let mut guests = ctx.guests();
+        let first = guests.state().first_attached();
+        change_and_sync(&mut guests, first, |mdevs, _| mdevs.set_host(Some(*new)));
+    }
+    drain_resets(&mut ctx);
 }

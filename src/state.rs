@@ -192,6 +192,21 @@ impl Guests {
         self.attached.remove(i).ok().map(|a| a.kvm)
     }
 
+    /// Marks the attachments whose CRYCB differs from their mdev's view; true if any does.
+    fn mark_stale(&mut self, mdevs: &Mdevs) -> bool {
+        let mut any = false;
+        for a in self.attached.iter_mut() {
+            a.stale = mdevs.crycb_stale(a.mdev);
+            any |= a.stale;
+        }
+        any
+    }
+
+    /// The first attached mdev, if any.
+    pub(crate) fn first_attached(&self) -> Option<MdevId> {
+        self.attached.first().map(|a| a.mdev)
+    }
+
     /// The next attachment from `*i` on whose CRYCB may be stale; clears the mark.
     fn next_stale(&mut self, i: &mut usize) -> Option<(MdevId, KvmRef)> {
         while let Some(a) = self.attached.get_mut(*i) {
@@ -225,19 +240,41 @@ impl Drop for StateStorage {
 /// [`Mdevs::take_reset_batch`]); the caller resets them with [`drain_resets`] once it has
 /// dropped the locks.
 pub(crate) fn sync_guests(guests: &mut GuestsLevel<'_>) {
+    change_and_sync(guests, None, |_, _| ());
+}
+
+/// Changes the driver's state with `f`, then does what [`sync_guests`] does.
+///
+/// If `likely` (the mdev the change most likely affects) is attached, `f` runs under its
+/// guest's `kvm->lock`, so that reprogramming that guest shares one hold of the mdevs lock
+/// with the change; the search for the other guests it affected shares it too. Under TCG
+/// with lockdep a lock round trip costs about as much as the rest of the path to the first
+/// guest's new CRYCB.
+pub(crate) fn change_and_sync<R>(
+    guests: &mut GuestsLevel<'_>,
+    likely: Option<MdevId>,
+    f: impl FnOnce(&mut Mdevs, Option<&ApPermsGuard>) -> R,
+) -> R {
+    let likely = likely.and_then(|id| Some((id, guests.state().vm_of(id)?)));
+    let (r, mut any) = match likely {
+        Some((id, kvm)) => {
+            let mut level = guests.kvm(&kvm);
+            let (g, mut mdevs, mut crycb, perms) = level.everything();
+            let r = f(&mut mdevs, perms);
+            mdevs.program(id, &mut crycb);
+            (r, g.mark_stale(&mdevs))
+        }
+        None => {
+            let (g, mut mdevs, perms) = guests.state_mdevs_perms();
+            let r = f(&mut mdevs, perms);
+            (r, g.mark_stale(&mdevs))
+        }
+    };
     // Programming a guest can withhold more of its own queues, so look again; two rounds
     // settle it, the third is a bound.
     for _ in 0..3 {
-        let mut any = false;
-        {
-            let (g, mdevs) = guests.state_and_mdevs();
-            for a in g.attached.iter_mut() {
-                a.stale = mdevs.crycb_stale(a.mdev);
-                any |= a.stale;
-            }
-        }
         if !any {
-            return;
+            break;
         }
         let mut i = 0;
         while let Some((id, kvm)) = guests.state().next_stale(&mut i) {
@@ -245,7 +282,10 @@ pub(crate) fn sync_guests(guests: &mut GuestsLevel<'_>) {
             let (mut mdevs, mut crycb) = level.mdevs();
             mdevs.program(id, &mut crycb);
         }
+        let (g, mdevs) = guests.state_and_mdevs();
+        any = g.mark_stale(&mdevs);
     }
+    r
 }
 
 /// Resets the queues in quarantine, a batch at a time, with none of the driver's locks held
