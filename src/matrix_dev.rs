@@ -37,6 +37,7 @@ use crate::{
         ParentRegistration, //
     },
     queue_driver::QueueDriver,
+    state::log_host_config,
     sys,
     sysfs::{
         attribute_groups,
@@ -98,6 +99,7 @@ impl MatrixDevice {
             pr_warn!("no AP configuration information (QCI): no queue can reach a guest\n");
         }
         LockCtx::enter().mdevs().set_host(host);
+        log_host_config(host.as_ref());
         let root = RootDevice::register(c"vfio_ap", module)?;
         let bus = KBox::pin_init(BusRegistration::new(c"matrix"), GFP_KERNEL)?;
         let device = BusDevice::register(c"matrix", &bus, &root)?;

@@ -30,6 +30,7 @@ use crate::{
     state::{
         change_and_sync,
         drain_resets,
+        log_host_config,
         release_reset_irqs,
         Mdevs, //
     },
@@ -164,5 +165,6 @@ fn update_host(new: &HostConfig) {
         let first = guests.state().first_attached();
         change_and_sync(&mut guests, first, |mdevs, _| mdevs.set_host(Some(*new)));
     }
+    log_host_config(Some(new));
     drain_resets(&mut ctx);
 }

@@ -233,6 +233,21 @@ impl Drop for StateStorage {
     }
 }
 
+/// Records a new host AP configuration in the debug feature. Callers log it once the
+/// guests have it: the record is for the administrator, the guests should not wait for it.
+pub(crate) fn log_host_config(host: Option<&HostConfig>) {
+    let m = host.map(|h| h.masks).unwrap_or_default();
+    dbf::event(
+        Level::Info,
+        c"host AP configuration: %lu adapters, %lu domains, %lu control domains\n",
+        &[
+            m.apm.count() as c_long,
+            m.aqm.count() as c_long,
+            m.adm.count() as c_long,
+        ],
+    );
+}
+
 /// Brings the CRYCB of every attached guest in line with its mdev's guest view: the hot
 /// plug and unplug after any change of assignments, bindings or host configuration.
 ///
@@ -642,16 +657,6 @@ impl Mdevs {
 
     /// Records the host's AP configuration and updates every guest view.
     pub(crate) fn set_host(&mut self, host: Option<HostConfig>) {
-        let m = host.map(|h| h.masks).unwrap_or_default();
-        dbf::event(
-            Level::Info,
-            c"host AP configuration: %lu adapters, %lu domains, %lu control domains\n",
-            &[
-                m.apm.count() as c_long,
-                m.aqm.count() as c_long,
-                m.adm.count() as c_long,
-            ],
-        );
         self.host = host;
         self.refresh_all();
     }
