@@ -12,6 +12,7 @@ from pathlib import Path
 UNITS = {"memory-alloc": "B/mdev", "memory": "B/mdev", "memory-free": "B/mdev"}
 TITLES = {
     "floor": "no-op sysfs write (floor)",
+    "floor-end": "the floor again, at the end of each driver's half",
     "pair": "assign+unassign of one adapter, N other mdevs",
     "matrix-writes": "KxK matrix by 2K attribute writes (N = K)",
     "matrix-config": "KxK matrix by one ap_config write (N = K)",
@@ -26,7 +27,10 @@ FIELDS = ["reps", "median", "p10", "p90", "min", "max"]
 # Not in the verdict: the floor is the same write in both halves (its ratio is the noise
 # between them), and Slab/MemFree are page-granular cross-checks of memory-alloc whose
 # spread is larger than the difference they would show.
-CROSS_CHECKS = ("floor", "memory", "memory-free")
+CROSS_CHECKS = ("floor", "floor-end", "memory", "memory-free")
+# Floors further apart than this (between the halves, or within one) mean TCG ran at
+# different speeds: the run's ratios then say more about the guest than about the drivers.
+DRIFT = 1.25
 
 
 def parse(path):
@@ -88,6 +92,11 @@ def main():
             wr.writerow([r["driver"], r["workload"], r["n"]] + [r.get(k, "failed") for k in FIELDS])
     print("\nours <= C on every workload: " + ("yes" if ok else "NO")
           + f" (not judged: {', '.join(CROSS_CHECKS)})")
+    floors = [by[k]["median"] for k in (("c", "floor", 0), ("c", "floor-end", 0), ("ours", "floor", 0),
+                                         ("ours", "floor-end", 0)) if k in by and not by[k].get("failed")]
+    if floors and max(floors) > DRIFT * min(floors):
+        print(f"warning: the floor ranged from {min(floors) / 1000:.2f} to {max(floors) / 1000:.2f} ms in this run: "
+              "TCG's speed drifted, compare with another run (e.g. BENCH_ORDER='ours c')")
     try:
         import matplotlib
 

@@ -7,7 +7,8 @@
 # Settings (environment): BENCH_REPS (default 100), BENCH_NS (default "1 16 64 256"),
 # BENCH_MS (default "1 16 64"), BENCH_KS (default "16 64 128"), BENCH_WORKLOADS (default
 # all: "floor pair matrix hotplug memory config"), BENCH_CONFIG_REPS (default 15),
-# BENCH_DIAG=1 (per-rep details in the guest log), BENCH_OUT (default bench-results).
+# BENCH_DIAG=1 (per-rep details in the guest log), BENCH_ORDER (default "c ours": which
+# driver's half runs first), BENCH_OUT (default bench-results).
 # Measure on an otherwise idle machine: TCG timing follows the host's load.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,6 +28,7 @@ cp "$REPO/tests/bench/"*.sh "$work/bench/"
 	echo "BENCH_WORKLOADS='${BENCH_WORKLOADS:-floor pair matrix hotplug memory config}'"
 	echo "BENCH_CONFIG_REPS='${BENCH_CONFIG_REPS:-15}'"
 	echo "BENCH_DIAG='${BENCH_DIAG:-}'"
+	echo "BENCH_ORDER='${BENCH_ORDER:-c ours}'"
 } >"$work/bench/bench.conf"
 info "bench: reps ${BENCH_REPS:-100}, N ${BENCH_NS:-1 16 64 256}, M ${BENCH_MS:-1 16 64}, workloads ${BENCH_WORKLOADS:-all}"
 rc=0
