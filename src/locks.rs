@@ -191,13 +191,13 @@ pub(crate) struct KvmLevel<'a> {
 impl KvmLevel<'_> {
     /// Takes the mdevs lock; also returns the guest's CRYCB, which `kvm->lock` guards.
     pub(crate) fn mdevs(&mut self) -> (MdevsGuard<'_>, Crycb<'_>) {
-        let (_, mdevs, crycb, _) = self.everything();
+        let (_, mdevs, crycb, _) = self.state_mdevs_crycb();
         (mdevs, crycb)
     }
 
     /// Takes the mdevs lock; returns with it the attachments, the guest's CRYCB and, if this
     /// path holds it, the `ap_attr_mutex` proof.
-    pub(crate) fn everything(
+    pub(crate) fn state_mdevs_crycb(
         &mut self,
     ) -> (
         &mut Guests,

@@ -274,7 +274,7 @@ pub(crate) fn change_and_sync<R>(
     let (r, mut any) = match likely {
         Some((id, kvm)) => {
             let mut level = guests.kvm(&kvm);
-            let (g, mut mdevs, mut crycb, perms) = level.everything();
+            let (g, mut mdevs, mut crycb, perms) = level.state_mdevs_crycb();
             let r = f(&mut mdevs, perms);
             mdevs.program(id, &mut crycb);
             (r, g.mark_stale(&mdevs))

@@ -27,13 +27,11 @@
  *                                     QCI that first showed the AP bus the change (the
  *                                     simulator's qci-changed-ns) to the last CRYCB update
  *   memory REPS COUNT FIELD           create COUNT mdevs: per mdev, in bytes, the growth of
- *                                     /proc/meminfo's FIELD (Slab), or for MemFree its
- *                                     shrinkage, or for Alloc the growth of the bytes that
+ *                                     /proc/meminfo's FIELD (Slab), for MemFree its
+ *                                     shrinkage, for Alloc the growth of what
  *                                     /proc/allocinfo counts over all call sites but SLUB's
- *                                     (allocation profiling is switched on for it and off
- *                                     again after);
- *                                     removed again after each rep. With BENCH_DIAG, Alloc
- *                                     also prints the call sites that grew most
+ *                                     (profiling is on only meanwhile; with BENCH_DIAG the
+ *                                     sites that grew are printed); removed after each rep
  *
  * hotplug and config end when the last CRYCB changed, as the test kernel's view records it
  * ("changed-ns", ktime_get_ns() of the last kvm_arch_crypto_set_masks() that changed the
@@ -428,18 +426,19 @@ static int cmp_site(const void *a, const void *b)
 
 /*
  * Reads /proc/allocinfo ("BYTES CALLS TAG..." per call site, after a header) into SITES,
- * sorted by tag; returns the number of sites and their byte total in *TOTAL.
+ * sorted by tag, their number into *N; returns their byte total.
  */
-static int allocinfo_read(struct alloc_site *sites, long long *total)
+static long long allocinfo_read(struct alloc_site *sites, int *n)
 {
+	long long total = 0;
 	char line[512];
-	int n = 0, off;
 	FILE *f;
+	int off;
 
 	f = fopen("/proc/allocinfo", "r");
 	if (!f)
 		fail("/proc/allocinfo", errno);
-	*total = 0;
+	*n = 0;
 	while (fgets(line, sizeof(line), f)) {
 		long long bytes, calls;
 
@@ -452,17 +451,17 @@ static int allocinfo_read(struct alloc_site *sites, long long *total)
 		 */
 		if (!strncmp(line + off, "mm/slub.c:", 10))
 			continue;
-		if (n == MAX_SITES)
+		if (*n == MAX_SITES)
 			fail("/proc/allocinfo: too many call sites", E2BIG);
-		*total += bytes;
-		sites[n].bytes = bytes;
-		snprintf(sites[n].tag, sizeof(sites[n].tag), "%s", line + off);
-		sites[n].tag[strcspn(sites[n].tag, "\n")] = 0;
-		n++;
+		total += bytes;
+		sites[*n].bytes = bytes;
+		snprintf(sites[*n].tag, sizeof(sites[*n].tag), "%s", line + off);
+		sites[*n].tag[strcspn(sites[*n].tag, "\n")] = 0;
+		(*n)++;
 	}
 	fclose(f);
-	qsort(sites, n, sizeof(sites[0]), cmp_site);
-	return n;
+	qsort(sites, *n, sizeof(sites[0]), cmp_site);
+	return total;
 }
 
 /* BENCH_DIAG: the call sites that grew by at least one byte per mdev. */
@@ -488,31 +487,12 @@ static void allocinfo_diag(int nb, int na, int count)
 	}
 }
 
-/* Per mdev: growth of /proc/meminfo's FIELD (MemFree: shrinkage) or, for Alloc, of allocinfo. */
-static double memory_measure(const char *field, int count, bool done)
+/* FIELD now, in bytes: /proc/meminfo's FIELD, or for Alloc allocinfo's total (sites kept). */
+static long long memory_now(const char *field, struct alloc_site *sites, int *n)
 {
-	static long long alloc_before;
-	static long kb_before;
-	static int nb;
-	int sign = strcmp(field, "MemFree") ? 1 : -1;
-	long long total;
-	int na;
-
-	if (strcmp(field, "Alloc")) {
-		if (!done) {
-			kb_before = meminfo_kb(field);
-			return 0;
-		}
-		return sign * (meminfo_kb(field) - kb_before) * 1024.0 / count;
-	}
-	if (!done) {
-		nb = allocinfo_read(sites_before, &alloc_before);
-		return 0;
-	}
-	na = allocinfo_read(sites_after, &total);
-	if (getenv("BENCH_DIAG"))
-		allocinfo_diag(nb, na, count);
-	return (double)(total - alloc_before) / count;
+	if (!strcmp(field, "Alloc"))
+		return allocinfo_read(sites, n);
+	return meminfo_kb(field) * 1024LL;
 }
 
 /*
@@ -523,23 +503,28 @@ static double memory_measure(const char *field, int count, bool done)
 static int bench_memory(int reps, int count, const char *field)
 {
 	bool alloc = !strcmp(field, "Alloc");
+	int sign = strcmp(field, "MemFree") ? 1 : -1;
 	char uuid[64], path[256];
-	int i, k;
+	int i, k, nb = 0, na = 0;
 
 	if (alloc)
 		must("/proc/sys/vm/mem_profiling", "1\n");
 	else if (meminfo_kb(field) < 0)
 		fail(field, ENOENT);
 	for (i = 0; i < reps; i++) {
+		long long before;
+
 		/* Page cache and reclaimable slabs from earlier work would blur the delta. */
 		sync();
 		must("/proc/sys/vm/drop_caches", "3\n");
-		memory_measure(field, count, false);
+		before = memory_now(field, sites_before, &nb);
 		for (k = 0; k < count; k++) {
 			snprintf(uuid, sizeof(uuid), "be4c0000-0000-4000-8000-%012x", k);
 			must(MDEV_TYPE "/create", uuid);
 		}
-		samples[i] = memory_measure(field, count, true);
+		samples[i] = sign * (double)(memory_now(field, sites_after, &na) - before) / count;
+		if (alloc && getenv("BENCH_DIAG"))
+			allocinfo_diag(nb, na, count);
 		for (k = 0; k < count; k++) {
 			snprintf(uuid, sizeof(uuid), "be4c0000-0000-4000-8000-%012x", k);
 			mdev_path(path, sizeof(path), uuid, "remove");
