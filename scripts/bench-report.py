@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Turn the guest's "# bench" lines into tables, JSON, CSV and (with matplotlib) a plot.
 
-Input lines: DRIVER WORKLOAD N REPS MEDIAN P10 P90 MIN MAX (microseconds; memory: bytes per
-mdev) or DRIVER WORKLOAD N failed. Usage: bench-report.py RAW OUTDIR
+Input: RAW has one line per measurement and half, HALF DRIVER WORKLOAD N REPS MEDIAN P10 P90
+MIN MAX (microseconds; memory: bytes per mdev) or HALF DRIVER WORKLOAD N failed; SAMPLES has
+HALF DRIVER WORKLOAD N V... (every rep's value). A driver's halves are pooled: the tables show
+the median, p10 and p90 of all its reps, and the medians of each half in run order.
+Usage: bench-report.py RAW SAMPLES OUTDIR
 """
 import csv
 import json
@@ -34,18 +37,69 @@ DRIFT = 1.25
 
 
 def parse(path):
+    """The per-half rows, in run order."""
     rows = []
     for line in Path(path).read_text().splitlines():
         w = line.split()
-        if len(w) < 4:
+        if len(w) < 5:
             continue
-        row = {"driver": w[0], "workload": w[1], "n": int(w[2])}
-        if w[3] == "failed":
+        row = {"half": int(w[0]), "driver": w[1], "workload": w[2], "n": int(w[3])}
+        if w[4] == "failed":
             row["failed"] = True
         else:
-            row.update({k: float(v) for k, v in zip(FIELDS, w[3:9])})
+            row.update({k: float(v) for k, v in zip(FIELDS, w[4:10])})
         rows.append(row)
     return rows
+
+
+def parse_samples(path):
+    """(half, driver, workload, n) -> every rep's value."""
+    out = {}
+    p = Path(path)
+    if not p.exists():
+        return out
+    for line in p.read_text().splitlines():
+        w = line.split()
+        if len(w) < 5:
+            continue
+        out[(int(w[0]), w[1], w[2], int(w[3]))] = [float(v) for v in w[4:]]
+    return out
+
+
+def stats(values):
+    """The statistics vfio-ap-bench reports, over VALUES (same percentile indices)."""
+    v = sorted(values)
+    n = len(v)
+    return {"reps": n, "median": v[n // 2], "p10": v[n // 10], "p90": v[n - 1 - n // 10],
+            "min": v[0], "max": v[-1]}
+
+
+def pool(rows, samples):
+    """One row per (driver, workload, n) over all its halves."""
+    keys = []
+    for r in rows:
+        k = (r["driver"], r["workload"], r["n"])
+        if k not in keys:
+            keys.append(k)
+    pooled = []
+    for k in keys:
+        halves = [r for r in rows if (r["driver"], r["workload"], r["n"]) == k]
+        row = {"driver": k[0], "workload": k[1], "n": k[2], "halves": [r["half"] for r in halves],
+               "half_medians": [r.get("median") for r in halves]}
+        if any(r.get("failed") for r in halves):
+            row["failed"] = True
+        elif len(halves) == 1:
+            row.update({f: halves[0][f] for f in FIELDS})
+        else:
+            values = []
+            for r in halves:
+                s = samples.get((r["half"],) + k)
+                if s is None or len(s) != r["reps"]:
+                    sys.exit(f"bench-report: no samples for half {r['half']} of {k}")
+                values += s
+            row.update(stats(values))
+        pooled.append(row)
+    return pooled
 
 
 def fmt(v, unit):
@@ -55,9 +109,11 @@ def fmt(v, unit):
 
 
 def main():
-    raw, outdir = sys.argv[1], Path(sys.argv[2])
-    rows = parse(raw)
+    raw, samples_path, outdir = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    halves = parse(raw)
+    rows = pool(halves, parse_samples(samples_path))
     by = {(r["driver"], r["workload"], r["n"]): r for r in rows}
+    several = any(len(r["halves"]) > 1 for r in rows)
     floor = by.get(("ours", "floor", 0), {}).get("median")
     order = [w for w in TITLES if any(r["workload"] == w for r in rows)]
     ok = True
@@ -84,19 +140,26 @@ def main():
                 if o["median"] > c["median"] and w not in CROSS_CHECKS:
                     ok = False
             print(f"  {n:>4}  {cell(c):>22}  {cell(o):>22}  {ratio:>7}  {of:>10}")
-    (outdir / "bench.json").write_text(json.dumps({"unit": "us (memory: bytes per mdev)", "floor_us": floor, "results": rows}, indent=1) + "\n")
+            if several:
+                per = [h for h in halves if h["workload"] == w and h["n"] == n]
+                print("        halves: " + ", ".join(
+                    f"{h['driver']} " + ("failed" if h.get("failed") else fmt(h["median"], unit)) for h in per))
+    (outdir / "bench.json").write_text(json.dumps({"unit": "us (memory: bytes per mdev)", "floor_us": floor,
+                                                   "results": rows, "halves": halves}, indent=1) + "\n")
     with open(outdir / "bench.csv", "w", newline="") as f:
         wr = csv.writer(f)
-        wr.writerow(["driver", "workload", "n"] + FIELDS)
+        wr.writerow(["half", "driver", "workload", "n"] + FIELDS)
         for r in rows:
-            wr.writerow([r["driver"], r["workload"], r["n"]] + [r.get(k, "failed") for k in FIELDS])
+            wr.writerow(["all", r["driver"], r["workload"], r["n"]] + [r.get(k, "failed") for k in FIELDS])
+        for r in halves:
+            wr.writerow([r["half"], r["driver"], r["workload"], r["n"]] + [r.get(k, "failed") for k in FIELDS])
     print("\nours <= C on every workload: " + ("yes" if ok else "NO")
           + f" (not judged: {', '.join(CROSS_CHECKS)})")
-    floors = [by[k]["median"] for k in (("c", "floor", 0), ("c", "floor-end", 0), ("ours", "floor", 0),
-                                         ("ours", "floor-end", 0)) if k in by and not by[k].get("failed")]
+    floors = [h["median"] for h in halves if h["workload"] in ("floor", "floor-end") and not h.get("failed")]
     if floors and max(floors) > DRIFT * min(floors):
         print(f"warning: the floor ranged from {min(floors) / 1000:.2f} to {max(floors) / 1000:.2f} ms in this run: "
-              "TCG's speed drifted, compare with another run (e.g. BENCH_ORDER='ours c')")
+              "TCG's speed drifted" + ("; the halves are mirrored, so a steady drift weighs on both drivers alike"
+                                       if several else ", compare with another run (e.g. BENCH_ORDER='ours c')"))
     try:
         import matplotlib
 

@@ -7,14 +7,23 @@
 # Settings (environment): BENCH_REPS (default 100), BENCH_NS (default "1 16 64 256"),
 # BENCH_MS (default "1 16 64"), BENCH_KS (default "16 64 128"), BENCH_WORKLOADS (default
 # all: "floor pair matrix hotplug memory config"), BENCH_CONFIG_REPS (default 15),
-# BENCH_DIAG=1 (per-rep details in the guest log), BENCH_ORDER (default "c ours": which
-# driver's half runs first), BENCH_OUT (default bench-results).
+# BENCH_DIAG=1 (per-rep details in the guest log), BENCH_ORDER (default "c ours ours c": the
+# halves, in order; each loads one driver and runs every workload; a driver's halves are
+# pooled), BENCH_OUT (default bench-results).
 # Measure on an otherwise idle machine: TCG timing follows the host's load.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$here/lib.sh"
 REPO=$(cd "$here/.." && pwd)
+order=${BENCH_ORDER:-c ours ours c}
+for d in $order; do
+	case $d in
+	c | ours) ;;
+	*) die "BENCH_ORDER: '$d' is not a driver (c or ours)" ;;
+	esac
+done
+[ -n "$order" ] || die "BENCH_ORDER is empty"
 out=${BENCH_OUT:-$REPO/bench-results}
 mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vfio-ap-bench.XXXXXX")
@@ -28,13 +37,14 @@ cp "$REPO/tests/bench/"*.sh "$work/bench/"
 	echo "BENCH_WORKLOADS='${BENCH_WORKLOADS:-floor pair matrix hotplug memory config}'"
 	echo "BENCH_CONFIG_REPS='${BENCH_CONFIG_REPS:-15}'"
 	echo "BENCH_DIAG='${BENCH_DIAG:-}'"
-	echo "BENCH_ORDER='${BENCH_ORDER:-c ours}'"
+	echo "BENCH_ORDER='$order'"
 } >"$work/bench/bench.conf"
-info "bench: reps ${BENCH_REPS:-100}, N ${BENCH_NS:-1 16 64 256}, M ${BENCH_MS:-1 16 64}, workloads ${BENCH_WORKLOADS:-all}"
+info "bench: reps ${BENCH_REPS:-100}, N ${BENCH_NS:-1 16 64 256}, M ${BENCH_MS:-1 16 64}, workloads ${BENCH_WORKLOADS:-all}, halves $order"
 rc=0
 "$REPO/scripts/qemu-run.sh" --module "$REPO/vfio_ap.ko" --tests "$work/bench" \
 	--out "$work/guest" --timeout 5400 --test-timeout 5000 || rc=$?
 grep '^# bench ' "$work/guest/results.txt" | sed 's/^# bench //' >"$out/raw.txt" || true
+grep '^# samples ' "$work/guest/results.txt" | sed 's/^# samples //' >"$out/samples.txt" || true
 # The plot needs matplotlib: take a python3 that has it (a pyenv shim on PATH may not, while
 # Debian's does once python3-matplotlib is installed, which is tried once; no plot otherwise).
 py=python3
@@ -49,6 +59,6 @@ if ! has_mpl python3; then
 	fi
 	! has_mpl /usr/bin/python3 || py=/usr/bin/python3
 fi
-"$py" "$REPO/scripts/bench-report.py" "$out/raw.txt" "$out" | tee "$out/bench.txt"
+"$py" "$REPO/scripts/bench-report.py" "$out/raw.txt" "$out/samples.txt" "$out" | tee "$out/bench.txt"
 [ "$rc" = 0 ] || die "the benchmark run failed (exit $rc): see $work/guest/console.log"
 info "bench: results in $out (guest logs in $work/guest)"

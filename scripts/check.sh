@@ -36,6 +36,8 @@ host_tests() {
 
 	info "host: console scanner verdicts"
 	if "$REPO/tests/host/check-console-test.sh"; then add 1 0; else add 0 1; fi
+	info "host: bench report pooling and verdict"
+	if "$REPO/tests/host/bench-report-test.sh"; then add 1 0; else add 0 1; fi
 }
 
 guest_tests() {

@@ -129,6 +129,92 @@ impl<'a> Crycb<'a> {
     }
 }
 
+/// How many VMs one [`KvmSet`] holds at most: the set lives on the stack.
+pub(crate) const KVM_SET_MAX: usize = 16;
+
+/// Up to [`KVM_SET_MAX`] distinct VMs, each with the caller's tag, whose `kvm->lock` can be
+/// taken together ([`KvmSet::lock`]), so that one hold of an inner lock serves all of them.
+pub(crate) struct KvmSet<T: Copy> {
+    vms: [Option<(T, KvmRef)>; KVM_SET_MAX],
+}
+
+impl<T: Copy> KvmSet<T> {
+    /// An empty set.
+    pub(crate) fn new() -> Self {
+        Self {
+            vms: [const { None }; KVM_SET_MAX],
+        }
+    }
+
+    /// Whether another VM fits.
+    pub(crate) fn is_full(&self) -> bool {
+        self.vms.iter().all(Option::is_some)
+    }
+
+    /// Adds `kvm` with `tag`. Gives it back if the set is full or already holds that VM
+    /// (its lock cannot be taken twice).
+    pub(crate) fn push(&mut self, tag: T, kvm: KvmRef) -> core::result::Result<(), KvmRef> {
+        if self.vms.iter().flatten().any(|(_, k)| k.same_vm(&kvm)) {
+            return Err(kvm);
+        }
+        match self.vms.iter_mut().find(|v| v.is_none()) {
+            Some(slot) => {
+                *slot = Some((tag, kvm));
+                Ok(())
+            }
+            None => Err(kvm),
+        }
+    }
+
+    /// Takes the `kvm->lock` of every VM in the set, in set order.
+    ///
+    /// Only [`crate::locks`] calls this, with the driver's guests lock held: the one holder
+    /// of several `kvm->lock`s at a time, so two sets never wait on each other.
+    pub(crate) fn lock(&self) -> KvmSetGuard<'_, T> {
+        // SAFETY: No precondition: the begin of a lockdep-only nesting.
+        unsafe { sys::vfio_ap_rs_kvm_set_begin() };
+        for (_, kvm) in self.vms.iter().flatten() {
+            // SAFETY: The VM is alive (`KvmRef` invariant); the set holds each VM once.
+            unsafe { sys::vfio_ap_rs_kvm_lock_in_set(kvm.kvm.as_ptr()) };
+        }
+        // INVARIANT: Every VM of the set was locked above, nested in the set's lockdep map.
+        KvmSetGuard { set: self }
+    }
+}
+
+/// The `kvm->lock` of every VM in a [`KvmSet`], held.
+///
+/// # Invariants
+///
+/// This thread holds `kvm->lock` of each VM in `set`, taken by [`KvmSet::lock`], and the
+/// set's lockdep nesting.
+pub(crate) struct KvmSetGuard<'a, T: Copy> {
+    set: &'a KvmSet<T>,
+}
+
+impl<T: Copy> KvmSetGuard<'_, T> {
+    /// Calls `f` with each VM's tag and CRYCB, in set order.
+    pub(crate) fn for_each_crycb(&mut self, mut f: impl FnMut(T, &mut Crycb<'_>)) {
+        for (tag, kvm) in self.set.vms.iter().flatten() {
+            // SAFETY: `kvm->lock` of `kvm` is held while `self` lives (type invariant), and
+            // the `Crycb` does not outlive this iteration.
+            let mut crycb = unsafe { Crycb::new(kvm) };
+            f(*tag, &mut crycb);
+        }
+    }
+}
+
+impl<T: Copy> Drop for KvmSetGuard<'_, T> {
+    fn drop(&mut self) {
+        for (_, kvm) in self.set.vms.iter().flatten() {
+            // SAFETY: This thread holds the VM's `kvm->lock` (type invariant).
+            unsafe { sys::vfio_ap_rs_kvm_unlock(kvm.kvm.as_ptr()) };
+        }
+        // SAFETY: Ends the nesting begun by `KvmSet::lock`; no VM of the set is locked now.
+        unsafe { sys::vfio_ap_rs_kvm_set_end() };
+    }
+}
+
 /// An identity of a VM, for finding the mdev attached to it; not a reference.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct VmId(usize);

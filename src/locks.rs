@@ -12,7 +12,10 @@
 //! The guests lock guards which mdev is attached to which VM, so holding it keeps every
 //! attachment, and thus every `kvm->lock` a path may need, fixed. A path that programs a
 //! guest's CRYCB takes that guest's `kvm->lock` below the guests lock, then the mdevs lock
-//! to read the view; `kvm->lock` of two guests is never held at once.
+//! to read the view. A path that programs many guests takes the `kvm->lock` of up to
+//! [`KVM_SET_MAX`](crate::kvm::KVM_SET_MAX) of them at once ([`GuestsLevel::kvm_set`]), so that one hold of the mdevs
+//! lock serves them all; holding the guests lock makes it the only thread holding more than
+//! one `kvm->lock`, so two such paths never wait on each other.
 //!
 //! Every entry point (a sysfs callback, an AP bus or mdev callback) starts from one
 //! [`LockCtx`]. Each level is reached only from the level above, and each guard mutably
@@ -41,7 +44,9 @@ use crate::{
     },
     kvm::{
         Crycb,
-        KvmRef, //
+        KvmRef,
+        KvmSet,
+        KvmSetGuard, //
     },
     state::{
         Guests,
@@ -177,6 +182,35 @@ impl<'a> GuestsLevel<'a> {
             guests: &mut self.guests,
             perms: self.perms,
         }
+    }
+}
+
+impl GuestsLevel<'_> {
+    /// Takes `kvm->lock` of every guest in `set`. The mdevs lock comes from the result.
+    pub(crate) fn kvm_set<'b, T: Copy>(&'b mut self, set: &'b KvmSet<T>) -> KvmSetLevel<'b, T> {
+        KvmSetLevel {
+            crycbs: set.lock(),
+            guests: &mut self.guests,
+        }
+    }
+}
+
+/// The guests lock and the `kvm->lock` of each guest in a [`KvmSet`] held.
+pub(crate) struct KvmSetLevel<'a, T: Copy> {
+    crycbs: KvmSetGuard<'a, T>,
+    guests: &'a mut Guests,
+}
+
+impl<'a, T: Copy> KvmSetLevel<'a, T> {
+    /// Takes the mdevs lock; returns with it the attachments and the guests' CRYCBs.
+    pub(crate) fn state_mdevs_crycbs(
+        &mut self,
+    ) -> (&mut Guests, MdevsGuard<'_>, &mut KvmSetGuard<'a, T>) {
+        let mdevs = MdevsGuard {
+            mdevs: MDEVS.lock(),
+            _outer: PhantomData,
+        };
+        (&mut *self.guests, mdevs, &mut self.crycbs)
     }
 }
 

@@ -72,6 +72,39 @@ struct mutex *vfio_ap_rs_kvm_lock(struct kvm *kvm)
 	return &kvm->lock;
 }
 
+/*
+ * Several VMs' kvm->lock at once. Every VM's kvm->lock is one lockdep class, so lockdep would
+ * take a second one for recursion; holding them nested in this lockdep-only map tells it
+ * that one holder of the map takes them together (no code and no data without lockdep).
+ */
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+static struct vfio_ap_rs_kvm_set {
+	struct lockdep_map dep_map;
+} kvm_set = {
+	.dep_map = STATIC_LOCKDEP_MAP_INIT("vfio_ap_rs_kvm_set", &kvm_set),
+};
+#endif
+
+void vfio_ap_rs_kvm_set_begin(void)
+{
+	lock_map_acquire(&kvm_set.dep_map);
+}
+
+void vfio_ap_rs_kvm_lock_in_set(struct kvm *kvm)
+{
+	mutex_lock_nest_lock(&kvm->lock, &kvm_set);
+}
+
+void vfio_ap_rs_kvm_unlock(struct kvm *kvm)
+{
+	mutex_unlock(&kvm->lock);
+}
+
+void vfio_ap_rs_kvm_set_end(void)
+{
+	lock_map_release(&kvm_set.dep_map);
+}
+
 u32 vfio_ap_rs_kvm_crycbd(struct kvm *kvm)
 {
 	return kvm->arch.crypto.crycbd;

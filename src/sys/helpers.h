@@ -48,6 +48,14 @@ void vfio_ap_rs_kvm_get(struct kvm *kvm);
 void vfio_ap_rs_kvm_put(struct kvm *kvm);
 struct mutex *vfio_ap_rs_kvm_lock(struct kvm *kvm);
 u32 vfio_ap_rs_kvm_crycbd(struct kvm *kvm);
+/*
+ * Several VMs' kvm->lock held at once (one holder at a time: the driver's guests lock): begin,
+ * lock each, unlock each, end. Lockdep-annotated as one nested set.
+ */
+void vfio_ap_rs_kvm_set_begin(void);
+void vfio_ap_rs_kvm_lock_in_set(struct kvm *kvm);
+void vfio_ap_rs_kvm_unlock(struct kvm *kvm);
+void vfio_ap_rs_kvm_set_end(void);
 /* kvm->lock held; each mask is 256 bits, MSB-0 (4 unsigned longs). */
 void vfio_ap_rs_kvm_set_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm,
 			      unsigned long *adm);

@@ -21,7 +21,9 @@
 # Reps: BENCH_REPS (default 100) for the short writes, fewer for the long workloads.
 # BENCH_WORKLOADS picks some of "floor pair matrix hotplug memory config" (default: all);
 # BENCH_CONFIG_REPS (default 15) sets the config reps; BENCH_DIAG=1 has vfio-ap-bench print
-# per-rep details on stderr.
+# per-rep details on stderr. BENCH_ORDER (default "c ours ours c") is the sequence of halves:
+# each driver runs twice, mirrored, so that TCG's speed drifting through the boot weighs on
+# both drivers alike; bench-report.py pools a driver's halves.
 . "$KTAP_LIB"
 . "$(dirname "$KTAP_LIB")/ap-sim.sh"
 
@@ -34,9 +36,10 @@ MS=${BENCH_MS:-"1 16 64"}
 KS=${BENCH_KS:-"16 64 128"}
 CONFIG_REPS=${BENCH_CONFIG_REPS:-15}
 WORKLOADS=${BENCH_WORKLOADS:-"floor pair matrix hotplug memory config"}
-DRIVERS=${BENCH_ORDER:-c ours}
+DRIVERS=${BENCH_ORDER:-c ours ours c}
 T=be4c0000-0000-4000-8000-0000000000ff
-PLAN=2
+# one check per half (a driver loaded, every workload run, unloaded)
+PLAN=$(echo $DRIVERS | wc -w)
 
 ktap_header
 ktap_plan $PLAN
@@ -83,8 +86,9 @@ unload() { ref_unload && sim_standard; }
 # want WORKLOAD: whether BENCH_WORKLOADS selects it
 want() { case " $WORKLOADS " in *" $1 "*) true ;; *) false ;; esac; }
 
-# out DRIVER WORKLOAD N CMD...: run a measurement, print its "# bench" lines (a
-# "result:PART ..." line is the workload WORKLOAD-PART)
+# out DRIVER WORKLOAD N CMD...: run a measurement, print its "# bench HALF DRIVER WORKLOAD N
+# REPS MEDIAN P10 P90 MIN MAX" line and, for pooling a driver's halves, its "# samples HALF
+# DRIVER WORKLOAD N V..." line (a "result:PART ..." line is the workload WORKLOAD-PART)
 failures=0
 out() {
 	local drv=$1 w=$2 n=$3 r line part
@@ -92,12 +96,14 @@ out() {
 	if r=$(vfio-ap-bench "$@"); then
 		echo "$r" | while read -r part line; do
 			case $part in
-			result) echo "# bench $drv $w $n $line" ;;
-			result:*) echo "# bench $drv $w-${part#result:} $n $line" ;;
+			result) echo "# bench $half $drv $w $n $line" ;;
+			result:*) echo "# bench $half $drv $w-${part#result:} $n $line" ;;
+			samples) echo "# samples $half $drv $w $n $line" ;;
+			samples:*) echo "# samples $half $drv $w-${part#samples:} $n $line" ;;
 			esac
 		done
 	else
-		echo "# bench $drv $w $n failed"
+		echo "# bench $half $drv $w $n failed"
 		failures=$((failures + 1))
 	fi
 }
@@ -183,8 +189,11 @@ run_driver() {
 	unload
 }
 
+half=0
 for d in $DRIVERS; do
+	half=$((half + 1))
 	run_driver $d
-	ktap_check "the $d driver's workloads ran ($failures failed so far)" test $failures = 0
+	ktap_check "half $half, the $d driver: its workloads ran ($failures failed so far)" \
+		test $failures = 0
 done
 ktap_finish

@@ -2,11 +2,12 @@
 /*
  * vfio-ap-bench WORKLOAD ARGS...: time what an administrator waits for, in the guest, with
  * one write(2) per sysfs write (no fork in the measurement). Every workload repeats REPS
- * times and prints one line (config a second one, see there)
+ * times and prints one result line (config a second one, see there)
  *
  *     result REPS MEDIAN P10 P90 MIN MAX
  *
- * in microseconds (memory: bytes per mdev). A refused write or a view that never updates
+ * in microseconds (memory: bytes per mdev), then "samples[:PART] V..." with every rep's value,
+ * sorted, for pooling runs (make bench's rounds). A refused write or a view that never updates
  * fails the run (exit 1) instead of being timed.
  *
  *   write REPS PATH VALUE             one write of VALUE to PATH (the floor: an attribute
@@ -60,9 +61,15 @@ static int cmp_double(const void *a, const void *b)
 /* Prints "result[:PART] REPS MEDIAN P10 P90 MIN MAX" for the N values in V (sorted here). */
 static void report_part(const char *part, double *v, int n)
 {
+	int i;
+
 	qsort(v, n, sizeof(v[0]), cmp_double);
 	printf("result%s%s %d %.1f %.1f %.1f %.1f %.1f\n", part ? ":" : "", part ? part : "", n,
 	       v[n / 2], v[n / 10], v[n - 1 - n / 10], v[0], v[n - 1]);
+	printf("samples%s%s", part ? ":" : "", part ? part : "");
+	for (i = 0; i < n; i++)
+		printf(" %.1f", v[i]);
+	printf("\n");
 }
 
 static void report(int n)

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Host test of scripts/bench-report.py, no QEMU needed: a driver's halves are pooled over
+# every rep, the verdict follows the pooled medians, failures and drift are reported, and
+# the JSON/CSV files hold the pooled and the per-half rows. Prints TAP; exits non-zero on
+# any failure.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+report=$here/../../scripts/bench-report.py
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+fails=0
+result() { # result OK DESC [DIAG]
+	n=$((n + 1))
+	if [ "$1" = 1 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		[ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/# /'
+		fails=$((fails + 1))
+	fi
+}
+# has DESC PATTERN TEXT: TEXT has a line matching the extended regex PATTERN
+has() { if grep -Eq -- "$2" <<<"$3"; then result 1 "$1"; else result 0 "$1" "$3"; fi; }
+
+# Halves c, ours, ours, c. config M=1: C's reps are 100..104 and 200..204, pooled median
+# v[5] = 200; ours' 150..154 and 90..94, pooled median 150. Half by half ours would lose the
+# first pair (150 > 102) and win the second (92 < 202).
+cat >"$tmp/raw" <<'RAW'
+1 c floor 0 5 1000.0 1000.0 1000.0 1000.0 1000.0
+1 c config 1 5 102.0 100.0 104.0 100.0 104.0
+2 ours floor 0 5 1100.0 1100.0 1100.0 1100.0 1100.0
+2 ours config 1 5 152.0 150.0 154.0 150.0 154.0
+3 ours floor 0 5 1000.0 1000.0 1000.0 1000.0 1000.0
+3 ours config 1 5 92.0 90.0 94.0 90.0 94.0
+4 c floor 0 5 1000.0 1000.0 1000.0 1000.0 1000.0
+4 c config 1 5 202.0 200.0 204.0 200.0 204.0
+RAW
+cat >"$tmp/samples" <<'RAW'
+1 c floor 0 1000 1000 1000 1000 1000
+1 c config 1 100 101 102 103 104
+2 ours floor 0 1100 1100 1100 1100 1100
+2 ours config 1 150 151 152 153 154
+3 ours floor 0 1000 1000 1000 1000 1000
+3 ours config 1 90 91 92 93 94
+4 c floor 0 1000 1000 1000 1000 1000
+4 c config 1 200 201 202 203 204
+RAW
+mkdir "$tmp/out"
+out=$(python3 "$report" "$tmp/raw" "$tmp/samples" "$tmp/out" 2>&1)
+rc=$?
+if [ $rc = 0 ]; then result 1 "report runs"; else result 0 "report runs (exit $rc)" "$out"; fi
+has "pooled medians: C 0.20 ms over 10 reps, ours 0.15 ms, ratio 0.75x" \
+	'^ +1 +0\.20 \(0\.10-0\.20\) +0\.15 \(0\.09-0\.15\) +0\.75x' "$out"
+has "each half's median in run order" 'halves: c 0\.10, ours 0\.15, ours 0\.09, c 0\.20' "$out"
+has "verdict from the pooled medians" '^ours <= C on every workload: yes' "$out"
+if grep -q warning <<<"$out"; then
+	result 0 "no drift warning for floors within 25%" "$out"
+else
+	result 1 "no drift warning for floors within 25%"
+fi
+json=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=[x for x in d["results"] if x["workload"]=="config" and x["driver"]=="ours"][0]; print(r["reps"], r["median"], r["halves"], len(d["halves"]))' "$tmp/out/bench.json" 2>&1)
+has "JSON: ours pooled over halves 2 and 3, 8 per-half rows" '^10 150\.0 \[2, 3\] 8$' "$json"
+csvout=$(cat "$tmp/out/bench.csv")
+has "CSV: pooled row" '^all,ours,config,1,10,150\.0,' "$csvout"
+has "CSV: per-half row" '^3,ours,config,1,5\.0,92\.0,' "$csvout"
+
+# A loss in the pooled medians, a failed half and a drifting floor.
+sed -i 's/^3 ours config 1 .*/3 ours config 1 5 302.0 300.0 304.0 300.0 304.0/' "$tmp/raw"
+sed -i 's/^3 ours config 1 .*/3 ours config 1 300 301 302 303 304/' "$tmp/samples"
+sed -i 's/^3 ours floor 0 .*/3 ours floor 0 5 2000.0 2000.0 2000.0 2000.0 2000.0/' "$tmp/raw"
+sed -i 's/^3 ours floor 0 .*/3 ours floor 0 2000 2000 2000 2000 2000/' "$tmp/samples"
+echo "4 c pair 1 failed" >>"$tmp/raw"
+echo "2 ours pair 1 5 10.0 10.0 10.0 10.0 10.0" >>"$tmp/raw"
+echo "2 ours pair 1 10 10 10 10 10" >>"$tmp/samples"
+out=$(python3 "$report" "$tmp/raw" "$tmp/samples" "$tmp/out" 2>&1)
+has "a pooled loss: ratio above 1" '^ +1 +0\.20 \(0\.10-0\.20\) +0\.30 \(0\.15-0\.30\) +1\.50x' "$out"
+has "verdict NO on a loss" '^ours <= C on every workload: NO' "$out"
+has "a failed half shows as failed" '^ +1 +failed +0\.01' "$out"
+has "drift warning when the floors differ by more than 25%" '^warning: the floor ranged from 1\.00 to 2\.00 ms' "$out"
+
+# Samples missing for a pooled half: refuse rather than pool the medians.
+sed -i '/^2 ours config/d' "$tmp/samples"
+out=$(python3 "$report" "$tmp/raw" "$tmp/samples" "$tmp/out" 2>&1)
+rc=$?
+if [ $rc != 0 ] && grep -q "no samples for half 2" <<<"$out"; then
+	result 1 "missing samples: refused"
+else
+	result 0 "missing samples: refused (exit $rc)" "$out"
+fi
+
+echo "1..$n"
+[ $fails = 0 ]
