@@ -6,9 +6,12 @@ MIN MAX (microseconds; memory: bytes per mdev) or HALF DRIVER WORKLOAD N failed;
 HALF DRIVER WORKLOAD N V... (every rep's value). A driver's halves are pooled: the tables show
 the median, p10 and p90 of all its reps, and the medians of each half in run order.
 Usage: bench-report.py RAW SAMPLES OUTDIR
+With BENCH_CLOCK=icount in the environment the guest's clock counted instructions (one per
+ns): times show in microseconds, since equal inputs give equal counts.
 """
 import csv
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -102,10 +105,16 @@ def pool(rows, samples):
     return pooled
 
 
+ICOUNT = os.environ.get("BENCH_CLOCK") == "icount"
+# Time as shown: ms on the wall-clock guest; on the instruction-counting one, whose results
+# repeat to the ns, us keep the differences visible.
+TIME_UNIT, TIME_DIV, TIME_FMT = ("us", 1, "{:.1f}") if ICOUNT else ("ms", 1000, "{:.2f}")
+
+
 def fmt(v, unit):
     if unit != "us":
         return f"{v:.0f}"
-    return f"{v / 1000:.2f}"
+    return TIME_FMT.format(v / TIME_DIV)
 
 
 def main():
@@ -117,9 +126,11 @@ def main():
     floor = by.get(("ours", "floor", 0), {}).get("median")
     order = [w for w in TITLES if any(r["workload"] == w for r in rows)]
     ok = True
+    if ICOUNT:
+        print("guest clock: icount (1 ns per instruction executed; the host's load does not count)")
     for w in order:
         unit = UNITS.get(w, "us")
-        shown = "ms" if unit == "us" else unit
+        shown = TIME_UNIT if unit == "us" else unit
         print(f"\n{TITLES[w]} [{shown}, median (p10-p90)]")
         print(f"  {'N':>4}  {'C driver':>22}  {'ours':>22}  {'ours/C':>7}  {'ours/floor':>10}")
         for n in sorted({r["n"] for r in rows if r["workload"] == w}):
@@ -145,6 +156,7 @@ def main():
                 print("        halves: " + ", ".join(
                     f"{h['driver']} " + ("failed" if h.get("failed") else fmt(h["median"], unit)) for h in per))
     (outdir / "bench.json").write_text(json.dumps({"unit": "us (memory: bytes per mdev)", "floor_us": floor,
+                                                   "clock": "icount" if ICOUNT else "wall",
                                                    "results": rows, "halves": halves}, indent=1) + "\n")
     with open(outdir / "bench.csv", "w", newline="") as f:
         wr = csv.writer(f)
@@ -157,7 +169,7 @@ def main():
           + f" (not judged: {', '.join(CROSS_CHECKS)})")
     floors = [h["median"] for h in halves if h["workload"] in ("floor", "floor-end") and not h.get("failed")]
     if floors and max(floors) > DRIFT * min(floors):
-        print(f"warning: the floor ranged from {min(floors) / 1000:.2f} to {max(floors) / 1000:.2f} ms in this run: "
+        print(f"warning: the floor ranged from {fmt(min(floors), 'us')} to {fmt(max(floors), 'us')} {TIME_UNIT} in this run: "
               "TCG's speed drifted" + ("; the halves are mirrored, so a steady drift weighs on both drivers alike"
                                        if several else ", compare with another run (e.g. BENCH_ORDER='ours c')"))
     try:

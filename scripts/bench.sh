@@ -9,7 +9,9 @@
 # all: "floor pair matrix hotplug memory config"), BENCH_CONFIG_REPS (default 15),
 # BENCH_DIAG=1 (per-rep details in the guest log), BENCH_ORDER (default "c ours ours c": the
 # halves, in order; each loads one driver and runs every workload; a driver's halves are
-# pooled), BENCH_OUT (default bench-results).
+# pooled), BENCH_OUT (default bench-results), BENCH_CLOCK (default "wall"; "icount" runs
+# the guest with QEMU's -icount, whose clock counts instructions: deterministic, free of the
+# host's load, and blind to what an instruction costs).
 # Measure on an otherwise idle machine: TCG timing follows the host's load.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +26,13 @@ for d in $order; do
 	esac
 done
 [ -n "$order" ] || die "BENCH_ORDER is empty"
+clock=${BENCH_CLOCK:-wall}
+case $clock in
+wall) export VFIO_AP_QEMU_ICOUNT=0 ;;
+icount) export VFIO_AP_QEMU_ICOUNT=1 ;;
+*) die "BENCH_CLOCK: '$clock' is neither wall nor icount" ;;
+esac
+export BENCH_CLOCK=$clock
 out=${BENCH_OUT:-$REPO/bench-results}
 mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vfio-ap-bench.XXXXXX")
@@ -39,7 +48,7 @@ cp "$REPO/tests/bench/"*.sh "$work/bench/"
 	echo "BENCH_DIAG='${BENCH_DIAG:-}'"
 	echo "BENCH_ORDER='$order'"
 } >"$work/bench/bench.conf"
-info "bench: reps ${BENCH_REPS:-100}, N ${BENCH_NS:-1 16 64 256}, M ${BENCH_MS:-1 16 64}, workloads ${BENCH_WORKLOADS:-all}, halves $order"
+info "bench: reps ${BENCH_REPS:-100}, N ${BENCH_NS:-1 16 64 256}, M ${BENCH_MS:-1 16 64}, workloads ${BENCH_WORKLOADS:-all}, halves $order, clock $clock"
 rc=0
 "$REPO/scripts/qemu-run.sh" --module "$REPO/vfio_ap.ko" --tests "$work/bench" \
 	--out "$work/guest" --timeout 5400 --test-timeout 5000 || rc=$?

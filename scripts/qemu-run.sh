@@ -17,6 +17,9 @@
 #   VERBOSE=1                      show the console while the tests run
 #   VFIO_AP_QEMU_MONITOR=PATH      a QEMU monitor on the unix socket PATH (e.g. to read the
 #                                  vCPUs' PSWs with "info registers -a" when a guest hangs)
+#   VFIO_AP_QEMU_ICOUNT=1          run the guest with "-icount shift=0,sleep=off": its clocks
+#                                  count executed instructions, so timings do not follow the
+#                                  host's load (make bench: BENCH_CLOCK=icount)
 #
 # In the guest, scripts/guest/init runs each test file and frames its output on the virtio
 # serial port "results" (<out>/results.txt) with "# vfio-ap-test-begin <dir>/<file>" and
@@ -136,6 +139,7 @@ rm -f "$out/results.txt"
 # shellcheck disable=SC2054 # commas belong to QEMU's option syntax
 qemu+=(-device virtio-serial-ccw -chardev "file,id=results,path=$out/results.txt"
 	-device virtserialport,chardev=results,name=results -append "$cmdline")
+[ "${VFIO_AP_QEMU_ICOUNT:-0}" = 0 ] || qemu+=(-icount shift=0,sleep=off)
 [ -z "${VFIO_AP_QEMU_MONITOR:-}" ] || qemu+=(-monitor "unix:$VFIO_AP_QEMU_MONITOR,server,nowait")
 info "booting the guest (limit ${timeout}s); logs in $out"
 t0=$(date +%s)

@@ -344,11 +344,12 @@ pub(crate) trait ApDriver: 'static {
     /// Would reserving `apm` x `aqm` for the host take queues the driver has handed out?
     fn in_use(perms: &ApPermsGuard, apm: &ApMask, aqm: &ApMask) -> bool;
 
-    /// The host's AP configuration changed; the bus is about to add and remove devices.
-    fn on_config_changed(new: &HostConfig, old: &HostConfig);
+    /// The host's AP configuration changed to `new`; the bus is about to add and remove
+    /// devices. (The bus passes the previous configuration too; a driver keeps its own.)
+    fn on_config_changed(new: &HostConfig);
 
-    /// The bus has added and removed the devices after a configuration change.
-    fn on_scan_complete(new: &HostConfig, old: &HostConfig);
+    /// The bus has added and removed the devices after a change to `new`.
+    fn on_scan_complete(new: &HostConfig);
 }
 
 /// Device types of the queues the driver binds: CEX4 to CEX8.
@@ -521,11 +522,11 @@ impl<T: ApDriver> DriverRegistration<T> {
     /// Called by the AP bus with two valid configurations.
     unsafe extern "C" fn config_changed_callback(
         new: *mut sys::ap_config_info,
-        old: *mut sys::ap_config_info,
+        _old: *mut sys::ap_config_info,
     ) {
-        // SAFETY: The AP bus passes two valid configurations for the duration of the call.
-        let (new, old) = unsafe { (HostConfig::from_raw(&*new), HostConfig::from_raw(&*old)) };
-        T::on_config_changed(&new, &old);
+        // SAFETY: The AP bus passes valid configurations for the duration of the call.
+        let new = unsafe { HostConfig::from_raw(&*new) };
+        T::on_config_changed(&new);
     }
 
     /// `ap_driver::on_scan_complete`.
@@ -535,11 +536,11 @@ impl<T: ApDriver> DriverRegistration<T> {
     /// Called by the AP bus with two valid configurations.
     unsafe extern "C" fn scan_complete_callback(
         new: *mut sys::ap_config_info,
-        old: *mut sys::ap_config_info,
+        _old: *mut sys::ap_config_info,
     ) {
         // SAFETY: As in `config_changed_callback`.
-        let (new, old) = unsafe { (HostConfig::from_raw(&*new), HostConfig::from_raw(&*old)) };
-        T::on_scan_complete(&new, &old);
+        let new = unsafe { HostConfig::from_raw(&*new) };
+        T::on_scan_complete(&new);
     }
 }
 

@@ -136,13 +136,13 @@ impl ApDriver for QueueDriver {
         mdevs.in_use(apm, aqm)
     }
 
-    fn on_config_changed(new: &HostConfig, _old: &HostConfig) {
+    fn on_config_changed(new: &HostConfig) {
         // Removed adapters and domains leave every guest now; added ones join when their
         // queues are bound, which the scan does next.
         update_host(new);
     }
 
-    fn on_scan_complete(new: &HostConfig, _old: &HostConfig) {
+    fn on_scan_complete(new: &HostConfig) {
         update_host(new);
     }
 }

@@ -54,6 +54,10 @@ use crate::{
         format::Uuid,
         guest_view::{
             guest_view,
+            host_changes,
+            host_changes_concern,
+            only_removes_adapters_or_control_domains,
+            view_after_removal,
             UsableQueues, //
         },
         mask::ApMask,
@@ -282,8 +286,13 @@ pub(crate) fn change_and_sync<R>(
             let mut level = guests.kvm(&kvm);
             let (g, mut mdevs, mut crycb, perms) = level.state_mdevs_crycb();
             let r = f(&mut mdevs, perms);
-            mdevs.program(id, &mut crycb);
-            (r, g.mark_stale(&mdevs))
+            // Marking every guest next covers this one being stale again.
+            let _ = mdevs.program(id, &mut crycb);
+            let any = g.mark_stale(&mdevs);
+            if !any {
+                mdevs.log_guest_config(id);
+            }
+            (r, any)
         }
         None => {
             let (g, mut mdevs, perms) = guests.state_mdevs_perms();
@@ -302,14 +311,16 @@ pub(crate) fn change_and_sync<R>(
     r
 }
 
-/// Programs every guest marked stale and marks again; whether any guest is stale after that.
+/// Programs every guest marked stale, then records their new CRYCBs in s390dbf; whether
+/// programming made any guest stale again (then marked).
 ///
 /// The `kvm->lock` of up to [`crate::kvm::KVM_SET_MAX`] guests is held at once, so that one
-/// hold of the mdevs lock programs them all; the last hold also marks again. A host
-/// configuration change concerns every guest, and a round trip of the mdevs lock per guest
-/// costs under TCG about a tenth of KVM's own CRYCB update.
+/// hold of the mdevs lock programs them all; the last hold also writes the records, once
+/// every guest has its CRYCB. A host configuration change concerns every guest, and a round
+/// trip of the mdevs lock per guest costs under TCG about a tenth of KVM's own CRYCB update.
 fn program_stale(guests: &mut GuestsLevel<'_>) -> bool {
     let mut i = 0;
+    let mut again = false;
     // A guest that did not fit in the last set (full, or its VM already in it).
     let mut carry: Option<(MdevId, KvmRef)> = None;
     loop {
@@ -325,9 +336,10 @@ fn program_stale(guests: &mut GuestsLevel<'_>) -> bool {
         }
         let mut level = guests.kvm_set(&set);
         let (g, mut mdevs, crycbs) = level.state_mdevs_crycbs();
-        crycbs.for_each_crycb(|id, crycb| mdevs.program(id, crycb));
+        crycbs.for_each_crycb(|id, crycb| again |= mdevs.program(id, crycb));
         if carry.is_none() && !g.any_stale_from(i) {
-            return g.mark_stale(&mdevs);
+            mdevs.log_guest_configs();
+            return again && g.mark_stale(&mdevs);
         }
     }
 }
@@ -387,7 +399,9 @@ pub(crate) fn attach(ctx: &mut LockCtx, id: MdevId, device: OpenDevice, kvm: Kvm
                     device,
                 },
             );
-            mdevs.program(id, &mut crycb);
+            // Stale again or not, `sync_guests` below settles it.
+            let _ = mdevs.program(id, &mut crycb);
+            mdevs.log_guest_config(id);
         }
         hooked
     };
@@ -457,7 +471,9 @@ pub(crate) fn withdraw(ctx: &mut LockCtx, id: MdevId, count: u32) {
                 let mut level = guests.kvm(&kvm);
                 let (mut mdevs, mut crycb) = level.mdevs();
                 mdevs.withdraw(id, count);
-                mdevs.program(id, &mut crycb);
+                // A withdrawn guest wants nothing: it cannot be stale again.
+                let _ = mdevs.program(id, &mut crycb);
+                mdevs.log_guest_config(id);
             }
             None => {
                 let (mut mdevs, _) = guests.mdevs();
@@ -603,6 +619,8 @@ pub(crate) struct MdevState {
     /// Removal was requested while attached: the guest keeps nothing.
     withdrawn: bool,
     triggers: Triggers,
+    /// The CRYCB changed and s390dbf has no record of it yet ([`Mdevs::log_guest_config`]).
+    crycb_unlogged: bool,
 }
 
 impl MdevState {
@@ -686,14 +704,20 @@ impl Mdevs {
 
     /// Records the host's AP configuration and updates every guest view.
     pub(crate) fn set_host(&mut self, host: Option<HostConfig>) {
+        let old = self.host_masks();
         self.host = host;
-        self.refresh_all();
-    }
-
-    fn refresh_all(&mut self) {
-        let host = self.host_masks();
+        let new = self.host_masks();
+        if only_removes_adapters_or_control_domains(&old, &new) {
+            for state in self.slots.iter_mut().flatten() {
+                state.guest = view_after_removal(&state.guest, &new);
+            }
+            return;
+        }
+        let changes = host_changes(&old, &new);
         for state in self.slots.iter_mut().flatten() {
-            state.guest = guest_view(&state.assigned, &host, &self.usable);
+            if host_changes_concern(&changes, &state.assigned) {
+                state.guest = guest_view(&state.assigned, &new, &self.usable);
+            }
         }
     }
 
@@ -709,6 +733,7 @@ impl Mdevs {
             irqs: KVec::new(),
             withdrawn: false,
             triggers: Triggers::default(),
+            crycb_unlogged: false,
         };
         if let Some(i) = self.slots.iter().position(Option::is_none) {
             if let Some(slot) = self.slots.get_mut(i) {
@@ -976,7 +1001,15 @@ impl Mdevs {
     }
 
     fn update_usable(&mut self, apqn: Apqn) {
-        let a = usize::from(apqn.apid);
+        self.recompute_usable(apqn.apid);
+        if let Some((id, _)) = self.holder(apqn) {
+            self.refresh_view(id);
+        }
+    }
+
+    /// Which queues of adapter `apid` may reach a guest: bound and not in quarantine.
+    fn recompute_usable(&mut self, apid: u8) {
+        let a = usize::from(apid);
         if let (Some(u), Some(b), Some(r)) = (
             self.usable.get_mut(a),
             self.bound.get(a),
@@ -984,7 +1017,6 @@ impl Mdevs {
         ) {
             *u = b.and_not(r);
         }
-        self.refresh_holder(apqn);
     }
 
     fn is_bound(&self, apqn: Apqn) -> bool {
@@ -993,7 +1025,10 @@ impl Mdevs {
             .is_some_and(|b| b.test(apqn.apqi))
     }
 
-    /// Puts a queue bound to this driver in quarantine until it is reset.
+    /// Puts a queue bound to this driver in quarantine until it is reset. The caller owns
+    /// the mdev that held the queue and refreshes its view with [`Self::refresh_view`] once
+    /// it has quarantined all it lost: a search for the holder per queue would cost a walk
+    /// of every mdev.
     fn quarantine(&mut self, apqn: Apqn) {
         if !self.is_bound(apqn) {
             return;
@@ -1005,7 +1040,16 @@ impl Mdevs {
         {
             m.set(apqn.apqi);
         }
-        self.update_usable(apqn);
+        self.recompute_usable(apqn.apid);
+    }
+
+    /// Recomputes the guest view of mdev `id`.
+    fn refresh_view(&mut self, id: MdevId) {
+        let host = self.host_masks();
+        let usable = &self.usable;
+        if let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) {
+            state.guest = guest_view(&state.assigned, &host, usable);
+        }
     }
 
     /// Takes up to `out.len()` queues from the quarantine that no one is resetting yet;
@@ -1098,6 +1142,7 @@ impl Mdevs {
         for (apid, apqi) in assigned.apqns() {
             self.quarantine(Apqn { apid, apqi });
         }
+        self.refresh_view(id);
         (vm, irqs)
     }
 
@@ -1197,17 +1242,23 @@ impl Mdevs {
     }
 
     /// Writes the view of attached mdev `id` into its guest's CRYCB if it changed, tells
-    /// userspace, and quarantines the queues the guest lost.
-    fn program(&mut self, id: MdevId, crycb: &mut Crycb<'_>) {
+    /// userspace, and quarantines the queues the guest lost. The s390dbf record of the new
+    /// CRYCB is left to [`Self::log_guest_config`]: a host change programs every guest
+    /// first and records them after.
+    ///
+    /// Returns whether the quarantine withheld more of the mdev's own queues, so that its
+    /// CRYCB is stale again. No other mdev's view can change: a queue has one holder.
+    #[must_use]
+    fn program(&mut self, id: MdevId, crycb: &mut Crycb<'_>) -> bool {
         let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) else {
-            return;
+            return false;
         };
         let Some(old) = state.crycb else {
-            return;
+            return false;
         };
         let new = state.wanted_crycb();
         if old == new {
-            return;
+            return false;
         }
         if new == Matrix::default() {
             crycb.clear_masks();
@@ -1215,9 +1266,37 @@ impl Mdevs {
             crycb.set_masks(&new);
         }
         state.crycb = Some(new);
+        state.crycb_unlogged = true;
         if let Some(config_change) = &state.triggers.config_change {
             config_change.signal();
         }
+        // A queue that left the host configuration is gone and comes back reset; the AP bus
+        // removes its device, which releases what the guest left of its interruptions.
+        let host = self.host_masks();
+        let mut lost = false;
+        for (apid, apqi) in old.apqns() {
+            let kept = new.apm.test(apid) && new.aqm.test(apqi);
+            if !kept && host.apm.test(apid) && host.aqm.test(apqi) {
+                self.quarantine(Apqn { apid, apqi });
+                lost = true;
+            }
+        }
+        if lost {
+            self.refresh_view(id);
+            return self.crycb_stale(id);
+        }
+        false
+    }
+
+    /// Records in s390dbf the CRYCB [`Self::program`] gave mdev `id`'s guest, if not yet.
+    fn log_guest_config(&mut self, id: MdevId) {
+        let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) else {
+            return;
+        };
+        if !core::mem::take(&mut state.crycb_unlogged) {
+            return;
+        }
+        let m = state.crycb.unwrap_or_default();
         dbf_mdev(
             Level::Info,
             kernel::c_str!(concat!(
@@ -1227,15 +1306,17 @@ impl Mdevs {
             )),
             &state.uuid,
             &[
-                new.apm.count() as c_long,
-                new.aqm.count() as c_long,
-                new.adm.count() as c_long,
+                m.apm.count() as c_long,
+                m.aqm.count() as c_long,
+                m.adm.count() as c_long,
             ],
         );
-        for (apid, apqi) in old.apqns() {
-            if !(new.apm.test(apid) && new.aqm.test(apqi)) {
-                self.quarantine(Apqn { apid, apqi });
-            }
+    }
+
+    /// [`Self::log_guest_config`] for every mdev.
+    fn log_guest_configs(&mut self) {
+        for i in 0..self.slots.len() {
+            self.log_guest_config(MdevId(i));
         }
     }
 
@@ -1280,17 +1361,6 @@ impl Mdevs {
             n += 1;
         }
         n
-    }
-
-    fn refresh_holder(&mut self, apqn: Apqn) {
-        let Some((id, _)) = self.holder(apqn) else {
-            return;
-        };
-        let host = self.host_masks();
-        let usable = &self.usable;
-        if let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) {
-            state.guest = guest_view(&state.assigned, &host, usable);
-        }
     }
 
     /// Whether the host's AP configuration has `apqn` (adapter and usage domain).

@@ -14,7 +14,7 @@ U=5a1d0c2e-0000-4000-8000-000000000070
 U2=5a1d0c2e-0000-4000-8000-000000000071
 M=$MATRIX/$U
 M2=$MATRIX/$U2
-PLAN=52
+PLAN=54
 
 ktap_header
 ktap_plan $PLAN
@@ -84,8 +84,15 @@ echo 0x3000000000000000000000000000000000000000000000000000000000000000,0x030000
 ktap_check "ap_config back to adapters 2-3" matches "02 03|0006 0007"
 
 sim clear-counters
+DBF=/sys/kernel/debug/s390dbf/vfio_ap
+echo 6 > $DBF/level
 sim del-adapter 3
 ktap_check "host config removal of adapter 3 reaches the CRYCB" matches "02|0006 0007"
+ktap_check "... and sends no reset to its queues, which left the host" \
+	test "$(sim_count 03.0006 zapq)$(sim_count 03.0007 zapq)" = 00
+ktap_check "... and s390dbf records the guest's new AP configuration" \
+	grep -q "mdev $U: guest AP configuration: 1 adapters, 2 domains, 1 control domains" $DBF/sprintf
+echo 4 > $DBF/level
 sim add-adapter 3/cex7c
 ktap_check "adding it back hot-plugs it" matches "02 03|0006 0007"
 sim clear-counters
