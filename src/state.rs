@@ -752,7 +752,11 @@ impl Mdevs {
         }
         // Walks over every mdev (a host change) go as far as the last slot in use: once the
         // 256 mdevs of a burst are gone, they should not cost a step each.
-        let live = self.slots.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
+        let live = self
+            .slots
+            .iter()
+            .rposition(Option::is_some)
+            .map_or(0, |i| i + 1);
         self.slots.truncate(live);
     }
 
