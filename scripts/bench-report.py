@@ -169,9 +169,12 @@ def main():
           + f" (not judged: {', '.join(CROSS_CHECKS)})")
     floors = [h["median"] for h in halves if h["workload"] in ("floor", "floor-end") and not h.get("failed")]
     if floors and max(floors) > DRIFT * min(floors):
-        print(f"warning: the floor ranged from {fmt(min(floors), 'us')} to {fmt(max(floors), 'us')} {TIME_UNIT} in this run: "
-              "TCG's speed drifted" + ("; the halves are mirrored, so a steady drift weighs on both drivers alike"
-                                       if several else ", compare with another run (e.g. BENCH_ORDER='ours c')"))
+        head = f"warning: the floor ranged from {fmt(min(floors), 'us')} to {fmt(max(floors), 'us')} {TIME_UNIT} in this run: "
+        if ICOUNT:
+            print(head + "on the instruction clock that means the guest did other work around the same write")
+        else:
+            print(head + "TCG's speed drifted" + ("; the halves are mirrored, so a steady drift weighs on both drivers alike"
+                                                  if several else ", compare with another run (e.g. BENCH_ORDER='ours c')"))
     try:
         import matplotlib
 
@@ -196,7 +199,7 @@ def main():
             ax.axhline(floor / 1000, color="grey", linestyle=":", label="no-op write")
         ax.set_xscale("log", base=2)
         ax.set_xlabel(label)
-        ax.set_ylabel("ms (median, p10-p90)")
+        ax.set_ylabel(("ms of icount guest clock" if ICOUNT else "ms") + " (median, p10-p90)")
         ax.set_title(TITLES[w], fontsize=9)
         ax.legend(fontsize=8)
     fig.tight_layout()

@@ -79,6 +79,14 @@ has "verdict NO on a loss" '^ours <= C on every workload: NO' "$out"
 has "a failed half shows as failed" '^ +1 +failed +0\.01' "$out"
 has "drift warning when the floors differ by more than 25%" '^warning: the floor ranged from 1\.00 to 2\.00 ms' "$out"
 
+# On the instruction-counting clock: said so, times in us with one decimal, clock in the JSON.
+out=$(BENCH_CLOCK=icount python3 "$report" "$tmp/raw" "$tmp/samples" "$tmp/out" 2>&1)
+has "icount: the clock is named" '^guest clock: icount' "$out"
+has "icount: times in us" '^ +1 +200\.0 \(101\.0-203\.0\) +300\.0 \(151\.0-303\.0\) +1\.50x' "$out"
+has "icount: a floor that differs is not blamed on TCG's speed" '^warning: the floor ranged from 1000\.0 to 2000\.0 us in this run: on the instruction clock' "$out"
+clock=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["clock"])' "$tmp/out/bench.json" 2>&1)
+has "icount: JSON names the clock" '^icount$' "$clock"
+
 # Samples missing for a pooled half: refuse rather than pool the medians.
 sed -i '/^2 ours config/d' "$tmp/samples"
 out=$(python3 "$report" "$tmp/raw" "$tmp/samples" "$tmp/out" 2>&1)
