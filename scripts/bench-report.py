@@ -144,7 +144,7 @@ def main():
                 return f"{fmt(r['median'], unit)} ({fmt(r['p10'], unit)}-{fmt(r['p90'], unit)})"
 
             ratio = of = ""
-            if c and o and not c.get("failed") and not o.get("failed") and c["median"] > 0:
+            if c and o and not c.get("failed") and not o.get("failed") and c["median"] > 0 and o["median"] >= 0:
                 ratio = f"{o['median'] / c['median']:.2f}x"
                 if unit == "us" and floor:
                     of = f"{o['median'] / floor:.1f}x"
