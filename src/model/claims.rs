@@ -267,13 +267,7 @@ mod tests {
     fn added_within_is_the_filtered_added_set() {
         // Every pair of small random matrices: the mask-wise answer equals filtering the
         // queue-by-queue one.
-        let mut seed = 0x1234_5678_u64;
-        let mut rnd = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rnd = crate::xorshift(0x1234_5678_u64);
         for _ in 0..500 {
             let mut pick = || -> Vec<u8> { (0..rnd(6)).map(|_| rnd(256) as u8).collect() };
             let (cur, next) = (m(&pick(), &pick()), m(&pick(), &pick()));
@@ -343,13 +337,7 @@ mod tests {
     /// refused exactly when it would share a queue, and the claims always equal the union.
     #[test]
     fn random_edits_never_share() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut rnd = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rnd = crate::xorshift(0x2545_f491_4f6c_dd1d_u64);
         let mut mdevs = [Matrix::default(); 6];
         let mut claims = Claims::new();
         for _ in 0..20_000 {

@@ -171,13 +171,17 @@ mod tests {
         assert_eq!(guest_view(&after, &host(), &u).apm, mask(&[1]));
     }
 
-    #[test]
-    fn host_change_of_unassigned_ids_concerns_no_one() {
-        let assigned = Matrix {
+    fn adapters_1_2_domain_4_cdom_7() -> Matrix {
+        Matrix {
             apm: mask(&[1, 2]),
             aqm: mask(&[4]),
             adm: mask(&[7]),
-        };
+        }
+    }
+
+    #[test]
+    fn host_change_of_unassigned_ids_concerns_no_one() {
+        let assigned = adapters_1_2_domain_4_cdom_7();
         let mut new = host();
         new.apm.clear(3);
         new.aqm.set(9);
@@ -195,11 +199,7 @@ mod tests {
 
     #[test]
     fn host_change_of_an_assigned_id_concerns_the_mdev() {
-        let assigned = Matrix {
-            apm: mask(&[1, 2]),
-            aqm: mask(&[4]),
-            adm: mask(&[7]),
-        };
+        let assigned = adapters_1_2_domain_4_cdom_7();
         for change in 0..4 {
             let mut new = host();
             match change {
@@ -221,13 +221,7 @@ mod tests {
 
     #[test]
     fn removal_shortcut_equals_the_view_from_scratch() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut rnd = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rnd = crate::xorshift(0x9e37_79b9_7f4a_7c15_u64);
         for _ in 0..2000 {
             // Small id ranges, so that assignments, host and usable queues overlap.
             let mut pick = |n: u64| -> ApMask { (0..rnd(n)).map(|_| rnd(8) as u8).collect() };

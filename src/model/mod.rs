@@ -23,3 +23,15 @@ pub(crate) mod matrix;
 pub(crate) mod parse;
 pub(crate) mod reset;
 pub(crate) mod vfio_abi;
+
+/// Tests' pseudo-random numbers: a xorshift generator from `seed` (not 0), whose result
+/// takes `n` and returns a number below it. Fixed seeds keep the tests reproducible.
+#[cfg(test)]
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    }
+}
