@@ -8,6 +8,7 @@
 #   make check-long the guest tests in long mode (long stress, full fuzzing; an hour or more)
 #   make check-debug the guest tests on the sanitizer kernel (VFIO_AP_KERNEL=debug)
 #   make bench      control-plane benchmarks: the in-tree C driver and ours, one guest boot
+#   make profile    instruction-exact profile of one benchmark path in both drivers
 #   make qemu-shell interactive guest shell with the module loaded
 #   make KDIR=...   build against your own kernel build tree instead
 #   make CLIPPY=1   build with clippy as the Rust compiler driver's linter
@@ -31,7 +32,7 @@ KMAKE_ARGS = ARCH=s390 LLVM=$(or $(LLVM),1) RUSTC=$(RUSTC) RUSTDOC=$(RUSTDOC)
 endif
 
 .PHONY: all modules setup kernel check check-host check-guest check-long check-debug demo bench \
-	qemu-shell clippy fmt \
+	profile qemu-shell clippy fmt \
 	fmt-check clean
 
 all: modules
@@ -80,9 +81,22 @@ check-debug:
 demo: modules
 	@$(SCRIPTS)/demo.sh
 
-# Control-plane benchmarks, the in-tree C driver against ours in one guest boot.
-bench: modules
-	@$(SCRIPTS)/bench.sh
+# Control-plane benchmarks, the in-tree C driver against ours in one guest boot, on the
+# benchmark kernel (lock debugging off, as in production; BENCH_KERNEL=default for the test
+# kernel), with the module rebuilt against it.
+BENCH_KERNEL ?= bench
+bench:
+	@$(MAKE) --no-print-directory clean >/dev/null
+	@VFIO_AP_KERNEL=$(BENCH_KERNEL) $(MAKE) --no-print-directory modules
+	@VFIO_AP_KERNEL=$(BENCH_KERNEL) $(SCRIPTS)/bench.sh; rc=$$?; \
+	$(MAKE) --no-print-directory clean >/dev/null; exit $$rc
+
+# Instruction-exact profile of one benchmark path in both drivers (scripts/insn-profile.sh).
+profile:
+	@$(MAKE) --no-print-directory clean >/dev/null
+	@VFIO_AP_KERNEL=$(BENCH_KERNEL) $(MAKE) --no-print-directory modules
+	@VFIO_AP_KERNEL=$(BENCH_KERNEL) $(SCRIPTS)/insn-profile.sh; rc=$$?; \
+	$(MAKE) --no-print-directory clean >/dev/null; exit $$rc
 
 qemu-shell: modules
 	@$(SCRIPTS)/qemu-run.sh --shell --module $(REPO)/vfio_ap.ko

@@ -7,7 +7,8 @@ HALF DRIVER WORKLOAD N V... (every rep's value). A driver's halves are pooled: t
 the median, p10 and p90 of all its reps, and the medians of each half in run order.
 Usage: bench-report.py RAW SAMPLES OUTDIR
 With BENCH_CLOCK=icount in the environment the guest's clock counted instructions (one per
-ns): times show in microseconds, since equal inputs give equal counts.
+ns): times show in microseconds, since equal inputs give equal counts. VFIO_AP_KERNEL names
+the kernel variant the guest ran (make bench: "bench").
 """
 import csv
 import json
@@ -109,6 +110,10 @@ ICOUNT = os.environ.get("BENCH_CLOCK") == "icount"
 # Time as shown: ms on the wall-clock guest; on the instruction-counting one, whose results
 # repeat to the ns, us keep the differences visible.
 TIME_UNIT, TIME_DIV, TIME_FMT = ("us", 1, "{:.1f}") if ICOUNT else ("ms", 1000, "{:.2f}")
+# The kernel variant the guest ran (scripts/kernel.sh): make bench uses "bench".
+KERNEL = os.environ.get("VFIO_AP_KERNEL") or "default"
+KERNELS = {"bench": "lock debugging off", "default": "the test kernel, with lockdep",
+           "debug": "the sanitizer kernel"}
 
 
 def fmt(v, unit):
@@ -126,6 +131,7 @@ def main():
     floor = by.get(("ours", "floor", 0), {}).get("median")
     order = [w for w in TITLES if any(r["workload"] == w for r in rows)]
     ok = True
+    print(f"kernel: {KERNEL}" + (f" ({KERNELS[KERNEL]})" if KERNEL in KERNELS else ""))
     if ICOUNT:
         print("guest clock: icount (1 ns per instruction executed; the host's load does not count)")
     for w in order:
@@ -157,6 +163,7 @@ def main():
                     f"{h['driver']} " + ("failed" if h.get("failed") else fmt(h["median"], unit)) for h in per))
     (outdir / "bench.json").write_text(json.dumps({"unit": "us (memory: bytes per mdev)", "floor_us": floor,
                                                    "clock": "icount" if ICOUNT else "wall",
+                                                   "kernel": KERNEL,
                                                    "results": rows, "halves": halves}, indent=1) + "\n")
     with open(outdir / "bench.csv", "w", newline="") as f:
         wr = csv.writer(f)

@@ -12,6 +12,8 @@
 # pooled), BENCH_OUT (default bench-results), BENCH_CLOCK (default "wall"; "icount" runs
 # the guest with QEMU's -icount, whose clock counts instructions: deterministic, free of the
 # host's load, and blind to what an instruction costs).
+# The guest runs the kernel variant VFIO_AP_KERNEL names (make bench sets "bench": lock
+# debugging off), which the module must have been built against.
 # Measure on an otherwise idle machine: TCG timing follows the host's load.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,7 +50,7 @@ cp "$REPO/tests/bench/"*.sh "$work/bench/"
 	echo "BENCH_DIAG='${BENCH_DIAG:-}'"
 	echo "BENCH_ORDER='$order'"
 } >"$work/bench/bench.conf"
-info "bench: reps ${BENCH_REPS:-100}, N ${BENCH_NS:-1 16 64 256}, M ${BENCH_MS:-1 16 64}, workloads ${BENCH_WORKLOADS:-all}, halves $order, clock $clock"
+info "bench: reps ${BENCH_REPS:-100}, N ${BENCH_NS:-1 16 64 256}, M ${BENCH_MS:-1 16 64}, workloads ${BENCH_WORKLOADS:-all}, halves $order, clock $clock, kernel ${VFIO_AP_KERNEL:-default}"
 rc=0
 "$REPO/scripts/qemu-run.sh" --module "$REPO/vfio_ap.ko" --tests "$work/bench" \
 	--out "$work/guest" --timeout 5400 --test-timeout 5000 || rc=$?

@@ -8,8 +8,10 @@
 #
 # Inputs of the key: the Debian source package version, the config fragment, every test patch,
 # the versions of rustc, clang and bindgen, and RECIPE (bump it when this script changes how
-# the kernel is built). VFIO_AP_KERNEL=debug selects the sanitizer variant: the fragment
-# tests/kernel/debug.config on top (its own key; the default kernel's key is unchanged).
+# the kernel is built). VFIO_AP_KERNEL selects a variant, each with its own key (the default
+# kernel's key is unchanged by them): "debug", the sanitizer kernel (tests/kernel/debug.config
+# on top), and "bench", the benchmark kernel without lock debugging (tests/kernel/bench.config
+# on top).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -21,7 +23,8 @@ VARIANT=${VFIO_AP_KERNEL:-default}
 case $VARIANT in
 default) FRAGMENTS=("$FRAGMENT") ;;
 debug) FRAGMENTS=("$FRAGMENT" "$REPO/tests/kernel/debug.config") ;;
-*) die "VFIO_AP_KERNEL=$VARIANT: the variants are default and debug" ;;
+bench) FRAGMENTS=("$FRAGMENT" "$REPO/tests/kernel/bench.config") ;;
+*) die "VFIO_AP_KERNEL=$VARIANT: the variants are default, debug and bench" ;;
 esac
 PATCH_DIR=$REPO/tests/kernel/patches
 
@@ -74,22 +77,27 @@ configure() {
 	"$src/scripts/kconfig/merge_config.sh" -m -O "$build" "$build/.config" "${FRAGMENTS[@]}" >/dev/null
 	# shellcheck disable=SC2046
 	make -s -C "$src" O="$build" $(kmake_args) olddefconfig >/dev/null
-	# Every option the fragment asks for must have survived olddefconfig (a missing dependency
-	# silently drops it otherwise).
-	local line opt want got bad=0
+	# Every option the fragments ask for must have survived olddefconfig (a missing dependency
+	# silently drops it otherwise). A later fragment overrides an earlier one, as in
+	# merge_config.sh.
+	local line opt got bad=0
+	local -A want=()
+	local order=()
 	while IFS= read -r line; do
 		case "$line" in
-		CONFIG_*=*) opt=${line%%=*}; want=${line#*=} ;;
-		"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}; want=n ;;
+		CONFIG_*=*) opt=${line%%=*}; [ -n "${want[$opt]:-}" ] || order+=("$opt"); want[$opt]=${line#*=} ;;
+		"# CONFIG_"*" is not set") opt=${line#\# }; opt=${opt%% *}; [ -n "${want[$opt]:-}" ] || order+=("$opt"); want[$opt]=n ;;
 		*) continue ;;
 		esac
+	done < <(cat "${FRAGMENTS[@]}")
+	for opt in "${order[@]}"; do
 		got=$(grep -E "^$opt=" "$build/.config" | cut -d= -f2- || true)
 		[ -n "$got" ] || got=n
-		if [ "$got" != "$want" ]; then
-			info "config: $opt: fragment wants '$want', kernel config has '$got'"
+		if [ "$got" != "${want[$opt]}" ]; then
+			info "config: $opt: fragment wants '${want[$opt]}', kernel config has '$got'"
 			bad=1
 		fi
-	done < <(cat "${FRAGMENTS[@]}")
+	done
 	[ $bad = 0 ] || die "the config fragments ${FRAGMENTS[*]} do not apply cleanly (dependencies above)"
 }
 

@@ -20,6 +20,7 @@
 #   VFIO_AP_QEMU_ICOUNT=1          run the guest with "-icount shift=0,sleep=off": its clocks
 #                                  count executed instructions, so timings do not follow the
 #                                  host's load (make bench: BENCH_CLOCK=icount)
+#   VFIO_AP_QEMU_GDB=PORT          a gdb stub on 127.0.0.1:PORT (scripts/insn-profile.sh)
 #
 # In the guest, scripts/guest/init runs each test file and frames its output on the virtio
 # serial port "results" (<out>/results.txt) with "# vfio-ap-test-begin <dir>/<file>" and
@@ -141,6 +142,7 @@ qemu+=(-device virtio-serial-ccw -chardev "file,id=results,path=$out/results.txt
 	-device virtserialport,chardev=results,name=results -append "$cmdline")
 [ "${VFIO_AP_QEMU_ICOUNT:-0}" = 0 ] || qemu+=(-icount shift=0,sleep=off)
 [ -z "${VFIO_AP_QEMU_MONITOR:-}" ] || qemu+=(-monitor "unix:$VFIO_AP_QEMU_MONITOR,server,nowait")
+[ -z "${VFIO_AP_QEMU_GDB:-}" ] || qemu+=(-gdb "tcp:127.0.0.1:$VFIO_AP_QEMU_GDB")
 info "booting the guest (limit ${timeout}s); logs in $out"
 t0=$(date +%s)
 set +e

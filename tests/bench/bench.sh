@@ -23,7 +23,8 @@
 # BENCH_CONFIG_REPS (default 15) sets the config reps; BENCH_DIAG=1 has vfio-ap-bench print
 # per-rep details on stderr. BENCH_ORDER (default "c ours ours c") is the sequence of halves:
 # each driver runs twice, mirrored, so that TCG's speed drifting through the boot weighs on
-# both drivers alike; bench-report.py pools a driver's halves.
+# both drivers alike; bench-report.py pools a driver's halves. BENCH_KSYMS=1 (set by
+# scripts/insn-profile.sh) prints each half's module symbols and marks the half with a sync.
 . "$KTAP_LIB"
 . "$(dirname "$KTAP_LIB")/ap-sim.sh"
 
@@ -78,6 +79,11 @@ load() {
 	ours) modprobe zcrypt_cex4 && modprobe vfio_ap ;;
 	esac
 	bench_setup
+	# scripts/insn-profile.sh: the module's symbols, then a sync the tracer marks the half by
+	if [ -n "${BENCH_KSYMS:-}" ]; then
+		grep '\[' /proc/kallsyms | sed "s/^/# ksym $half $1 /"
+		sync
+	fi
 }
 
 # either driver: remove the mdevs, give the queues back, unload, restore the standard LPAR

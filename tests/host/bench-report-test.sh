@@ -87,6 +87,12 @@ has "icount: a floor that differs is not blamed on TCG's speed" '^warning: the f
 clock=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["clock"])' "$tmp/out/bench.json" 2>&1)
 has "icount: JSON names the clock" '^icount$' "$clock"
 
+# The kernel variant: named in the report and the JSON.
+out=$(VFIO_AP_KERNEL=bench python3 "$report" "$tmp/raw" "$tmp/samples" "$tmp/out" 2>&1)
+has "kernel: the variant is named" '^kernel: bench \(lock debugging off\)' "$out"
+kernel=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["kernel"])' "$tmp/out/bench.json" 2>&1)
+has "kernel: JSON names the variant" '^bench$' "$kernel"
+
 # Samples missing for a pooled half: refuse rather than pool the medians.
 sed -i '/^2 ours config/d' "$tmp/samples"
 out=$(python3 "$report" "$tmp/raw" "$tmp/samples" "$tmp/out" 2>&1)
