@@ -9,6 +9,8 @@
 #   PROFILE_FROM=sym PROFILE_TO=sym  kernel symbols (default: from the AP bus's call of a
 #                                    driver's on_config_changed, __drv_notify_config_changed,
 #                                    to KVM's CRYCB update, kvm_arch_crypto_set_masks)
+#   PROFILE_LAST=1                   count to the last PROFILE_TO of each entry, not the
+#                                    first (e.g. the last guest's CRYCB at M > 1)
 #   BENCH_*                          as for make bench, to pick the workload
 #   PROFILE_OUT                      where traces and the report go (default profile-results)
 #
@@ -63,12 +65,14 @@ info "profile: $from -> $to, ${BENCH_WORKLOADS:-config} workload, kernel $(basen
 VFIO_AP_QEMU_ICOUNT=1 VFIO_AP_QEMU_GDB=$port "$here/qemu-run.sh" --module "$REPO/vfio_ap.ko" \
 	--tests "$out/bench" --out "$out/guest" --timeout 5400 --test-timeout 5000 >/dev/null &
 qemu=$!
-TRACE_PORT=$port TRACE_FROM=$(addr "$from") TRACE_TO=$(addr "$to") TRACE_MARK=$(addr __s390x_sys_sync) \
+to_addr=$(addr "$to")
+TRACE_LAST=${PROFILE_LAST:-} TRACE_PORT=$port TRACE_FROM=$(addr "$from") TRACE_TO=$to_addr TRACE_MARK=$(addr __s390x_sys_sync) \
 	TRACE_OUT=$out/traces gdb-multiarch -batch -nx -x "$here/insn-trace.py" >"$out/gdb.log" 2>&1 &
 gdb=$!
 rc=0
 wait $qemu || rc=$?
 wait $gdb || true
 [ "$rc" = 0 ] || die "profile: the guest run failed (exit $rc): see $out/guest/console.log"
-python3 "$here/insn-report.py" "$map" "$base" "$out/guest/results.txt" "$out/traces" | tee "$out/profile.txt"
+python3 "$here/insn-report.py" "$map" "$base" "$out/guest/results.txt" "$out/traces" \
+	${PROFILE_LAST:+"$to_addr"} | tee "$out/profile.txt"
 info "profile: report in $out/profile.txt"

@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turns the traces of scripts/insn-trace.py into per-function instruction counts.
 
-  insn-report.py SYSTEM_MAP IMAGE_BASE RESULTS TRACE_DIR
+  insn-report.py SYSTEM_MAP IMAGE_BASE RESULTS TRACE_DIR [STOP]
 
 SYSTEM_MAP and IMAGE_BASE (CONFIG_KERNEL_IMAGE_BASE) give the kernel's symbols at their run
 addresses; RESULTS (the guest's results.txt) holds each half's module symbols ("# ksym HALF
 DRIVER ADDR TYPE NAME [MODULE]"); TRACE_DIR holds the traces and marks.txt (how many traces
-came before each half began). For each half: every trace that reached the stop address, and
+came before each half began); with STOP (hex), a trace counts up to its last visit of that
+address (insn-trace.py's TRACE_LAST). For each half: every trace that reached the stop address, and
 the per-function counts of its last one (the steady state: the first reps also pay for
 lockdep's first sight of a lock chain and for cold caches of the kernel's own). Then, if
 both drivers ran, the two side by side.
@@ -74,9 +75,15 @@ class Symbolizer:
         return self.names[self.syms[i][1]] if i >= 0 else "?"
 
 
+STOP = None
+
+
 def read_trace(path):
     with open(path) as f:
-        return [int(x, 16) for x in f.read().split()]
+        pcs = [int(x, 16) for x in f.read().split()]
+    if STOP is not None and STOP in pcs:
+        pcs = pcs[:len(pcs) - pcs[::-1].index(STOP)]
+    return pcs
 
 
 def profile(trace, sym):
@@ -89,15 +96,20 @@ def short(name, width=72):
 
 
 def main():
+    global STOP  # pylint: disable=global-statement
     system_map, base, results, tdir = sys.argv[1], int(sys.argv[2], 0), sys.argv[3], sys.argv[4]
+    if len(sys.argv) > 5:
+        STOP = int(sys.argv[5], 16)
     ksyms = kernel_symbols(system_map, base)
     halves = half_symbols(results)
     with open(os.path.join(tdir, "marks.txt")) as f:
         marks = [int(x) for x in f.read().split()]
     traces = sorted(t for t in os.listdir(tdir) if t.startswith("trace-"))
-    if not halves or len(marks) != len(halves):
+    # The guest's init syncs again before it powers off: only the first marks are halves.
+    if not halves or len(marks) < len(halves):
         sys.exit("insn-report: %d halves with symbols but %d marks: did the guest finish?"
                  % (len(halves), len(marks)))
+    marks = marks[:len(halves)]
     steady = {}
     for half in sorted(halves):
         driver, msyms = halves[half]

@@ -8,6 +8,9 @@ Run as `gdb-multiarch -batch -nx -x insn-trace.py` with, in the environment:
   TRACE_TO     stop address (hex): the trace ends when the vCPU reaches it
   TRACE_OUT    directory for trace-NNN-{stop,return,cap}.txt (one PSW address per line)
   TRACE_CAP    most instructions per trace (default 300000)
+  TRACE_LAST   if set, a trace goes on past the stop address to the start function's return
+               (named -stop if it passed the stop address): for a path that reaches it
+               several times, e.g. once per guest; insn-report.py cuts at the last visit
   TRACE_MARK   optional address (hex) the guest reaches between phases (e.g. the sync
                system call): each visit appends the number of traces so far to marks.txt
 
@@ -27,6 +30,7 @@ STOP = int(os.environ["TRACE_TO"], 16)
 OUT = os.environ["TRACE_OUT"]
 CAP = int(os.environ.get("TRACE_CAP", "300000"))
 MARK = int(os.environ.get("TRACE_MARK") or "0", 16)
+LAST = bool(os.environ.get("TRACE_LAST"))
 
 # QEMU's s390x register numbers: pswm 0, pswa 1, r0-r15 2-17
 REGNO = {"pc": 1, "r14": 16, "r15": 17}
@@ -76,17 +80,21 @@ def main():
             continue
         # The start function returns to r14 with the stack pointer r15 as on entry.
         ret, sp = reg("r14"), reg("r15")
-        pcs, reason = [], "cap"
+        pcs, reason, stopped = [], "cap", False
         while len(pcs) < CAP:
             pc = reg("pc")
             pcs.append(pc)
             if pc == STOP:
-                reason = "stop"
-                break
+                stopped = True
+                if not LAST:
+                    break
             if pc == ret and reg("r15") == sp:
-                reason = "return"
                 break
             packet("s")
+        if stopped:
+            reason = "stop"
+        elif len(pcs) < CAP:
+            reason = "return"
         gdb.execute("maintenance flush register-cache", to_string=True)
         n += 1
         with open(os.path.join(OUT, "trace-%03d-%s.txt" % (n, reason)), "w") as f:

@@ -134,32 +134,46 @@ pub(crate) const KVM_SET_MAX: usize = 16;
 
 /// Up to [`KVM_SET_MAX`] distinct VMs, each with the caller's tag, whose `kvm->lock` can be
 /// taken together ([`KvmSet::lock`]), so that one hold of an inner lock serves all of them.
+///
+/// # Invariants
+///
+/// `vms[..len]` are `Some` and refer to distinct VMs; the rest are `None`.
 pub(crate) struct KvmSet<T: Copy> {
     vms: [Option<(T, KvmRef)>; KVM_SET_MAX],
+    len: usize,
 }
 
 impl<T: Copy> KvmSet<T> {
     /// An empty set.
     pub(crate) fn new() -> Self {
+        // INVARIANT: No VM, every slot `None`.
         Self {
             vms: [const { None }; KVM_SET_MAX],
+            len: 0,
         }
     }
 
     /// Whether another VM fits.
     pub(crate) fn is_full(&self) -> bool {
-        self.vms.iter().all(Option::is_some)
+        self.len >= KVM_SET_MAX
+    }
+
+    /// The VMs in the set, in the order they were added.
+    fn members(&self) -> impl Iterator<Item = &(T, KvmRef)> {
+        self.vms.iter().take(self.len).flatten()
     }
 
     /// Adds `kvm` with `tag`. Gives it back if the set is full or already holds that VM
     /// (its lock cannot be taken twice).
     pub(crate) fn push(&mut self, tag: T, kvm: KvmRef) -> core::result::Result<(), KvmRef> {
-        if self.vms.iter().flatten().any(|(_, k)| k.same_vm(&kvm)) {
+        if self.members().any(|(_, k)| k.same_vm(&kvm)) {
             return Err(kvm);
         }
-        match self.vms.iter_mut().find(|v| v.is_none()) {
+        match self.vms.get_mut(self.len) {
             Some(slot) => {
+                // INVARIANT: The slot after the last member takes a VM not in the set.
                 *slot = Some((tag, kvm));
+                self.len += 1;
                 Ok(())
             }
             None => Err(kvm),
@@ -173,7 +187,7 @@ impl<T: Copy> KvmSet<T> {
     pub(crate) fn lock(&self) -> KvmSetGuard<'_, T> {
         // SAFETY: No precondition: the begin of a lockdep-only nesting.
         unsafe { sys::vfio_ap_rs_kvm_set_begin() };
-        for (_, kvm) in self.vms.iter().flatten() {
+        for (_, kvm) in self.members() {
             // SAFETY: The VM is alive (`KvmRef` invariant); the set holds each VM once.
             unsafe { sys::vfio_ap_rs_kvm_lock_in_set(kvm.kvm.as_ptr()) };
         }
@@ -195,7 +209,7 @@ pub(crate) struct KvmSetGuard<'a, T: Copy> {
 impl<T: Copy> KvmSetGuard<'_, T> {
     /// Calls `f` with each VM's tag and CRYCB, in set order.
     pub(crate) fn for_each_crycb(&mut self, mut f: impl FnMut(T, &mut Crycb<'_>)) {
-        for (tag, kvm) in self.set.vms.iter().flatten() {
+        for (tag, kvm) in self.set.members() {
             // SAFETY: `kvm->lock` of `kvm` is held while `self` lives (type invariant), and
             // the `Crycb` does not outlive this iteration.
             let mut crycb = unsafe { Crycb::new(kvm) };
@@ -206,7 +220,7 @@ impl<T: Copy> KvmSetGuard<'_, T> {
 
 impl<T: Copy> Drop for KvmSetGuard<'_, T> {
     fn drop(&mut self) {
-        for (_, kvm) in self.set.vms.iter().flatten() {
+        for (_, kvm) in self.set.members() {
             // SAFETY: This thread holds the VM's `kvm->lock` (type invariant).
             unsafe { sys::vfio_ap_rs_kvm_unlock(kvm.kvm.as_ptr()) };
         }

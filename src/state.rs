@@ -1281,19 +1281,17 @@ impl Mdevs {
         // A queue that left the host configuration is gone and comes back reset; the AP bus
         // removes its device, which releases what the guest left of its interruptions.
         let host = self.host_masks();
-        let mut lost = false;
+        if !old.loses_queues_within(&new, &host) {
+            return false;
+        }
         for (apid, apqi) in old.apqns() {
             let kept = new.apm.test(apid) && new.aqm.test(apqi);
             if !kept && host.apm.test(apid) && host.aqm.test(apqi) {
                 self.quarantine(Apqn { apid, apqi });
-                lost = true;
             }
         }
-        if lost {
-            self.refresh_view(id);
-            return self.crycb_stale(id);
-        }
-        false
+        self.refresh_view(id);
+        self.crycb_stale(id)
     }
 
     /// Records in s390dbf the CRYCB [`Self::program`] gave mdev `id`'s guest, if not yet.

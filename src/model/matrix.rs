@@ -41,6 +41,19 @@ impl Matrix {
     pub(crate) fn shared_apqns(&self, other: &Self) -> Apqns {
         Apqns::new(&self.apm.and(&other.apm), &self.aqm.and(&other.aqm))
     }
+
+    /// Whether `next` lacks a queue of `self` whose adapter and domain are both in `within`:
+    /// a check over the masks, whatever the number of queues.
+    ///
+    /// With `A` and `Q` the adapters and domains of `self` in `within`, every queue of
+    /// `A` x `Q` stays exactly when `A` is in `next.apm` and `Q` in `next.aqm`.
+    pub(crate) fn loses_queues_within(&self, next: &Self, within: &Self) -> bool {
+        let apm = self.apm.and(&within.apm);
+        let aqm = self.aqm.and(&within.aqm);
+        !apm.is_empty()
+            && !aqm.is_empty()
+            && !(apm.is_subset_of(&next.apm) && aqm.is_subset_of(&next.aqm))
+    }
 }
 
 /// Iterator over the `(apid, apqi)` pairs of an adapter mask crossed with a domain mask,
@@ -147,6 +160,45 @@ mod tests {
         assert!(b.shares_queues_with(&a));
         assert_eq!(a.shared_apqns(&b).collect::<Vec<_>>(), [(2, 11)]);
         assert_eq!(a.shared_apqns(&matrix(&[1, 2], &[12])).next(), None);
+    }
+
+    /// `loses_queues_within` against the queue-by-queue answer, on random small masks.
+    #[test]
+    fn losing_queues_matches_the_queues() {
+        let mut rand = crate::xorshift(0x5eed_1055);
+        let mut random_matrix = |rand: &mut dyn FnMut(u64) -> u64| {
+            let mut m = Matrix::default();
+            for id in 0..6u8 {
+                if rand(2) == 1 {
+                    m.apm.set(id * 40);
+                }
+                if rand(2) == 1 {
+                    m.aqm.set(id * 40 + 1);
+                }
+            }
+            m
+        };
+        let mut losing = 0;
+        for _ in 0..5000 {
+            let (old, next, within) = (
+                random_matrix(&mut rand),
+                random_matrix(&mut rand),
+                random_matrix(&mut rand),
+            );
+            let by_queue = old.apqns().any(|(a, q)| {
+                within.apm.test(a)
+                    && within.aqm.test(q)
+                    && !(next.apm.test(a) && next.aqm.test(q))
+            });
+            assert_eq!(
+                old.loses_queues_within(&next, &within),
+                by_queue,
+                "{old:?} -> {next:?} within {within:?}"
+            );
+            losing += usize::from(by_queue);
+        }
+        // Both answers were exercised.
+        assert!(losing > 500 && losing < 4500, "{losing}");
     }
 
     #[test]
