@@ -15,7 +15,8 @@
 #   PROFILE_OUT                      where traces and the report go (default profile-results)
 #
 # Needs gdb-multiarch (installed if missing). A step costs about a millisecond: a path of
-# 5,000 instructions traces in seconds, the whole run takes some minutes.
+# 5,000 instructions traces in seconds, the whole run takes some minutes. Calls of schedule()
+# run untraced (a sleeping path would step the idle loop) and count as one instruction.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=SCRIPTDIR/lib.sh
@@ -66,7 +67,7 @@ VFIO_AP_QEMU_ICOUNT=1 VFIO_AP_QEMU_GDB=$port "$here/qemu-run.sh" --module "$REPO
 	--tests "$out/bench" --out "$out/guest" --timeout 5400 --test-timeout 5000 >/dev/null &
 qemu=$!
 to_addr=$(addr "$to")
-TRACE_LAST=${PROFILE_LAST:-} TRACE_PORT=$port TRACE_FROM=$(addr "$from") TRACE_TO=$to_addr TRACE_MARK=$(addr __s390x_sys_sync) \
+TRACE_SKIP=$(addr schedule) TRACE_LAST=${PROFILE_LAST:-} TRACE_PORT=$port TRACE_FROM=$(addr "$from") TRACE_TO=$to_addr TRACE_MARK=$(addr __s390x_sys_sync) \
 	TRACE_OUT=$out/traces gdb-multiarch -batch -nx -x "$here/insn-trace.py" >"$out/gdb.log" 2>&1 &
 gdb=$!
 rc=0

@@ -11,6 +11,10 @@ Run as `gdb-multiarch -batch -nx -x insn-trace.py` with, in the environment:
   TRACE_LAST   if set, a trace goes on past the stop address to the start function's return
                (named -stop if it passed the stop address): for a path that reaches it
                several times, e.g. once per guest; insn-report.py cuts at the last visit
+  TRACE_SKIP   optional addresses (hex, comma-separated) of functions to run through rather
+               than step, such as schedule(): a path that sleeps would otherwise step the
+               idle loop, since stepping masks the timer that would wake it; a skipped call
+               counts as one instruction
   TRACE_MARK   optional address (hex) the guest reaches between phases (e.g. the sync
                system call): each visit appends the number of traces so far to marks.txt
 
@@ -31,6 +35,7 @@ OUT = os.environ["TRACE_OUT"]
 CAP = int(os.environ.get("TRACE_CAP", "300000"))
 MARK = int(os.environ.get("TRACE_MARK") or "0", 16)
 LAST = bool(os.environ.get("TRACE_LAST"))
+SKIP = {int(a, 16) for a in os.environ.get("TRACE_SKIP", "").split(",") if a}
 
 # QEMU's s390x register numbers: pswm 0, pswa 1, r0-r15 2-17
 REGNO = {"pc": 1, "r14": 16, "r15": 17}
@@ -45,6 +50,20 @@ def packet(text):
 def reg(name):
     """A register of the current vCPU, read from the stub."""
     return int(packet("p%x" % REGNO[name]), 16)
+
+
+def run_to(ret, sp):
+    """Lets the vCPUs run until the current one returns to `ret` with stack pointer `sp`."""
+    bp = gdb.Breakpoint("*0x%x" % ret, internal=True, temporary=False)
+    try:
+        while True:
+            gdb.execute("maintenance flush register-cache", to_string=True)
+            gdb.execute("continue", to_string=True)
+            gdb.execute("maintenance flush register-cache", to_string=True)
+            if reg("pc") == ret and reg("r15") == sp:
+                return
+    finally:
+        bp.delete()
 
 
 def main():
@@ -90,6 +109,9 @@ def main():
                     break
             if pc == ret and reg("r15") == sp:
                 break
+            if pc in SKIP:
+                run_to(reg("r14"), reg("r15"))
+                continue
             packet("s")
         if stopped:
             reason = "stop"

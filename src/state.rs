@@ -347,9 +347,15 @@ fn program_stale(guests: &mut GuestsLevel<'_>) -> bool {
 /// Resets the queues in quarantine, a batch at a time, with none of the driver's locks held
 /// while waiting, then gives them back to their guests.
 pub(crate) fn drain_resets(ctx: &mut LockCtx) {
+    let mut release = false;
     loop {
         let mut batch = [Apqn::FILLER; RESET_BATCH];
-        let n = ctx.mdevs().take_reset_batch(&mut batch);
+        let n = {
+            let mut mdevs = ctx.mdevs();
+            // The last pass takes an empty batch, after every reset_done().
+            release |= mdevs.has_reset_irqs();
+            mdevs.take_reset_batch(&mut batch)
+        };
         let Some(batch) = batch.get(..n).filter(|b| !b.is_empty()) else {
             break;
         };
@@ -365,7 +371,9 @@ pub(crate) fn drain_resets(ctx: &mut LockCtx) {
         }
         sync_guests(&mut guests);
     }
-    release_reset_irqs(ctx);
+    if release {
+        release_reset_irqs(ctx);
+    }
 }
 
 /// Attaches mdev `id` to the VM `kvm` and gives the guest its view.
@@ -674,6 +682,15 @@ pub(crate) struct Mdevs {
     resetting: UsableQueues,
     /// The part of `resetting` that no one has started to reset.
     reset_pending: UsableQueues,
+    /// Adapters that may have queues in `reset_pending` (at least those that do), so that
+    /// [`Self::take_reset_batch`] does not look at all 256 on every call.
+    reset_pending_adapters: ApMask,
+    /// Queues that may have interruption records not yet marked reset (at least those that
+    /// do), so that [`Self::queue_was_reset`] walks the mdevs only for those.
+    irq_queues: UsableQueues,
+    /// Whether a record may be marked reset and not yet taken by
+    /// [`Self::take_reset_irqs`] (at least when one is).
+    reset_irqs: bool,
     /// The host's AP configuration; `None` without the QCI facility.
     host: Option<HostConfig>,
 }
@@ -688,6 +705,9 @@ impl Mdevs {
             bound: [ApMask::new(); 256],
             resetting: [ApMask::new(); 256],
             reset_pending: [ApMask::new(); 256],
+            reset_pending_adapters: ApMask::new(),
+            irq_queues: [ApMask::new(); 256],
+            reset_irqs: false,
             host: None,
         }
     }
@@ -1048,6 +1068,7 @@ impl Mdevs {
         {
             m.set(apqn.apqi);
         }
+        self.reset_pending_adapters.set(apqn.apid);
         self.recompute_usable(apqn.apid);
     }
 
@@ -1064,7 +1085,10 @@ impl Mdevs {
     /// returns how many. The caller resets them and reports with [`Self::reset_done`].
     pub(crate) fn take_reset_batch(&mut self, out: &mut [Apqn]) -> usize {
         let mut n = 0;
-        for (apid, pending) in (0u8..=255).zip(self.reset_pending.iter_mut()) {
+        while let Some(apid) = self.reset_pending_adapters.lowest_set() {
+            let Some(pending) = self.reset_pending.get_mut(usize::from(apid)) else {
+                break;
+            };
             while let Some(apqi) = pending.lowest_set() {
                 let Some(slot) = out.get_mut(n) else {
                     return n;
@@ -1073,6 +1097,7 @@ impl Mdevs {
                 pending.clear(apqi);
                 n += 1;
             }
+            self.reset_pending_adapters.clear(apid);
         }
         n
     }
@@ -1177,7 +1202,12 @@ impl Mdevs {
         let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) else {
             return Err(irq);
         };
-        state.irqs.push(irq, GFP_KERNEL).map_err(|_| irq)
+        let apqn = irq.apqn;
+        state.irqs.push(irq, GFP_KERNEL).map_err(|_| irq)?;
+        if let Some(m) = self.irq_queues.get_mut(usize::from(apqn.apid)) {
+            m.set(apqn.apqi);
+        }
+        Ok(())
     }
 
     /// Takes the record of `apqn`'s interruptions in mdev `id`, for the caller to release.
@@ -1190,21 +1220,42 @@ impl Mdevs {
     /// `apqn` was reset, so its interruptions are off in the machine; what enabling them
     /// took is released by [`release_reset_irqs`].
     pub(crate) fn queue_was_reset(&mut self, apqn: Apqn) {
+        let Some(m) = self.irq_queues.get_mut(usize::from(apqn.apid)) else {
+            return;
+        };
+        if !m.test(apqn.apqi) {
+            return;
+        }
+        // Every record of the queue is marked below, so none is left unmarked.
+        m.clear(apqn.apqi);
         for state in self.slots.iter_mut().flatten() {
             for irq in state.irqs.iter_mut().filter(|q| q.apqn == apqn) {
                 irq.reset = true;
+                self.reset_irqs = true;
             }
         }
+    }
+
+    /// Whether [`release_reset_irqs`] may find records to release.
+    pub(crate) fn has_reset_irqs(&self) -> bool {
+        self.reset_irqs
     }
 
     /// Takes up to `out.len()` records of one mdev's reset queues; the VM handle to release
     /// them with and how many.
     fn take_reset_irqs(&mut self, out: &mut [QueueIrq]) -> Option<(VmHandle, usize)> {
-        let state = self
+        if !self.reset_irqs {
+            return None;
+        }
+        let Some(state) = self
             .slots
             .iter_mut()
             .flatten()
-            .find(|s| s.irqs.iter().any(|q| q.reset))?;
+            .find(|s| s.irqs.iter().any(|q| q.reset))
+        else {
+            self.reset_irqs = false;
+            return None;
+        };
         let vm = state.vm.as_ref()?.handle();
         Some((vm, take_matching(&mut state.irqs, out, |q| q.reset)))
     }
