@@ -50,9 +50,10 @@ impl Matrix {
     pub(crate) fn loses_queues_within(&self, next: &Self, within: &Self) -> bool {
         let apm = self.apm.and(&within.apm);
         let aqm = self.aqm.and(&within.aqm);
-        !apm.is_empty()
-            && !aqm.is_empty()
-            && !(apm.is_subset_of(&next.apm) && aqm.is_subset_of(&next.aqm))
+        if apm.is_empty() || aqm.is_empty() {
+            return false;
+        }
+        !apm.is_subset_of(&next.apm) || !aqm.is_subset_of(&next.aqm)
     }
 }
 
@@ -186,9 +187,7 @@ mod tests {
                 random_matrix(&mut rand),
             );
             let by_queue = old.apqns().any(|(a, q)| {
-                within.apm.test(a)
-                    && within.aqm.test(q)
-                    && !(next.apm.test(a) && next.aqm.test(q))
+                within.apm.test(a) && within.aqm.test(q) && !(next.apm.test(a) && next.aqm.test(q))
             });
             assert_eq!(
                 old.loses_queues_within(&next, &within),
