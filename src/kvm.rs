@@ -137,9 +137,13 @@ pub(crate) const KVM_SET_MAX: usize = 16;
 ///
 /// # Invariants
 ///
-/// `vms[..len]` are `Some` and refer to distinct VMs; the rest are `None`.
+/// `vms[..len]` are `Some` and refer to distinct VMs, whose identities are `ids[..len]`; the
+/// rest are `None`.
 pub(crate) struct KvmSet<T: Copy> {
     vms: [Option<(T, KvmRef)>; KVM_SET_MAX],
+    /// The members' identities, apart: the check for a VM already in the set compares
+    /// plain words.
+    ids: [VmId; KVM_SET_MAX],
     len: usize,
 }
 
@@ -149,6 +153,7 @@ impl<T: Copy> KvmSet<T> {
         // INVARIANT: No VM, every slot `None`.
         Self {
             vms: [const { None }; KVM_SET_MAX],
+            ids: [VmId(0); KVM_SET_MAX],
             len: 0,
         }
     }
@@ -166,17 +171,19 @@ impl<T: Copy> KvmSet<T> {
     /// Adds `kvm` with `tag`. Gives it back if the set is full or already holds that VM
     /// (its lock cannot be taken twice).
     pub(crate) fn push(&mut self, tag: T, kvm: KvmRef) -> core::result::Result<(), KvmRef> {
-        if self.members().any(|(_, k)| k.same_vm(&kvm)) {
+        let id = kvm.id();
+        if self.ids.iter().take(self.len).any(|&member| member == id) {
             return Err(kvm);
         }
-        match self.vms.get_mut(self.len) {
-            Some(slot) => {
+        match (self.vms.get_mut(self.len), self.ids.get_mut(self.len)) {
+            (Some(slot), Some(slot_id)) => {
                 // INVARIANT: The slot after the last member takes a VM not in the set.
                 *slot = Some((tag, kvm));
+                *slot_id = id;
                 self.len += 1;
                 Ok(())
             }
-            None => Err(kvm),
+            _ => Err(kvm),
         }
     }
 
