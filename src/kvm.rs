@@ -165,14 +165,18 @@ impl<T: Copy> KvmSet<T> {
 
     /// The VMs in the set, in the order they were added.
     fn members(&self) -> impl Iterator<Item = &(T, KvmRef)> {
-        self.vms.iter().take(self.len).flatten()
+        self.vms
+            .get(..self.len)
+            .unwrap_or_default()
+            .iter()
+            .flatten()
     }
 
     /// Adds `kvm` with `tag`. Gives it back if the set is full or already holds that VM
     /// (its lock cannot be taken twice).
     pub(crate) fn push(&mut self, tag: T, kvm: KvmRef) -> core::result::Result<(), KvmRef> {
         let id = kvm.id();
-        if self.ids.iter().take(self.len).any(|&member| member == id) {
+        if self.ids.get(..self.len).unwrap_or_default().contains(&id) {
             return Err(kvm);
         }
         match (self.vms.get_mut(self.len), self.ids.get_mut(self.len)) {
