@@ -107,17 +107,15 @@ impl<'a> Crycb<'a> {
 
     /// Gives the guest exactly the adapters, usage domains and control domains of `m`.
     pub(crate) fn set_masks(&mut self, m: &Matrix) {
-        let mut apm = m.apm.words();
-        let mut aqm = m.aqm.words();
-        let mut adm = m.adm.words();
         // SAFETY: `kvm->lock` is held (type invariant); each mask is 4 longs in the kernel's
-        // MSB-0 bit order (`ApMask`'s words), which KVM copies into the CRYCB.
+        // MSB-0 bit order (`ApMask`'s words), which KVM only reads, copying them into the
+        // CRYCB, while `m` is borrowed.
         unsafe {
             sys::vfio_ap_rs_kvm_set_masks(
                 self.kvm.kvm.as_ptr(),
-                apm.as_mut_ptr().cast(),
-                aqm.as_mut_ptr().cast(),
-                adm.as_mut_ptr().cast(),
+                m.apm.as_words().as_ptr().cast(),
+                m.aqm.as_words().as_ptr().cast(),
+                m.adm.as_words().as_ptr().cast(),
             )
         };
     }

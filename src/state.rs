@@ -606,6 +606,13 @@ struct Triggers {
     config_change: Option<EventFd>,
 }
 
+/// No adapters, domains or control domains: what a withdrawn guest keeps.
+const NO_RESOURCES: Matrix = Matrix {
+    apm: ApMask::new(),
+    aqm: ApMask::new(),
+    adm: ApMask::new(),
+};
+
 /// Index of an mdev in [`Mdevs`], stable for the mdev's life.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct MdevId(usize);
@@ -645,7 +652,7 @@ impl MdevState {
     /// What the CRYCB of the guest should hold now.
     fn wanted_crycb(&self) -> Matrix {
         if self.withdrawn {
-            Matrix::default()
+            NO_RESOURCES
         } else {
             self.guest
         }
@@ -1309,32 +1316,41 @@ impl Mdevs {
     /// CRYCB is stale again. No other mdev's view can change: a queue has one holder.
     #[must_use]
     fn program(&mut self, id: MdevId, crycb: &mut Crycb<'_>) -> bool {
+        // The matrices are compared and handed to KVM in place: under TCG a copy or compare
+        // of one is a helper call, several per guest otherwise.
+        let host = self.host.as_ref().map(|h| &h.masks);
         let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) else {
             return false;
         };
-        let Some(old) = state.crycb else {
+        let Some(old) = state.crycb.as_mut() else {
             return false;
         };
-        let new = state.wanted_crycb();
+        let new = if state.withdrawn {
+            &NO_RESOURCES
+        } else {
+            &state.guest
+        };
         if old == new {
             return false;
         }
-        if new == Matrix::default() {
+        if new.apm.is_empty() && new.aqm.is_empty() && new.adm.is_empty() {
             crycb.clear_masks();
         } else {
-            crycb.set_masks(&new);
+            crycb.set_masks(new);
         }
-        state.crycb = Some(new);
+        // A queue that left the host configuration is gone and comes back reset; the AP bus
+        // removes its device, which releases what the guest left of its interruptions.
+        let loses = host.is_some_and(|host| old.loses_queues_within(new, host));
+        let old = core::mem::replace(old, *new);
         state.crycb_unlogged = true;
         if let Some(config_change) = &state.triggers.config_change {
             config_change.signal();
         }
-        // A queue that left the host configuration is gone and comes back reset; the AP bus
-        // removes its device, which releases what the guest left of its interruptions.
-        let host = self.host_masks();
-        if !old.loses_queues_within(&new, &host) {
+        if !loses {
             return false;
         }
+        let new = state.wanted_crycb();
+        let host = self.host_masks();
         for (apid, apqi) in old.apqns() {
             let kept = new.apm.test(apid) && new.aqm.test(apqi);
             if !kept && host.apm.test(apid) && host.aqm.test(apqi) {

@@ -39,6 +39,11 @@ impl ApMask {
         self.0
     }
 
+    /// The words in place, for C to read without a copy.
+    pub(crate) const fn as_words(&self) -> &[u64; WORDS] {
+        &self.0
+    }
+
     /// The word index and in-word bit of `id`.
     fn locate(id: u8) -> (usize, u64) {
         (usize::from(id / WORD_BITS), MSB >> (id % WORD_BITS))

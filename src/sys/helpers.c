@@ -110,10 +110,12 @@ u32 vfio_ap_rs_kvm_crycbd(struct kvm *kvm)
 	return kvm->arch.crypto.crycbd;
 }
 
-void vfio_ap_rs_kvm_set_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm,
-			      unsigned long *adm)
+void vfio_ap_rs_kvm_set_masks(struct kvm *kvm, const unsigned long *apm,
+			      const unsigned long *aqm, const unsigned long *adm)
 {
-	kvm_arch_crypto_set_masks(kvm, apm, aqm, adm);
+	/* KVM only copies the masks into the CRYCB; its prototype lacks the const. */
+	kvm_arch_crypto_set_masks(kvm, (unsigned long *)apm, (unsigned long *)aqm,
+				  (unsigned long *)adm);
 }
 
 void vfio_ap_rs_kvm_clear_masks(struct kvm *kvm)

@@ -57,8 +57,8 @@ void vfio_ap_rs_kvm_lock_in_set(struct kvm *kvm);
 void vfio_ap_rs_kvm_unlock(struct kvm *kvm);
 void vfio_ap_rs_kvm_set_end(void);
 /* kvm->lock held; each mask is 256 bits, MSB-0 (4 unsigned longs). */
-void vfio_ap_rs_kvm_set_masks(struct kvm *kvm, unsigned long *apm, unsigned long *aqm,
-			      unsigned long *adm);
+void vfio_ap_rs_kvm_set_masks(struct kvm *kvm, const unsigned long *apm,
+			      const unsigned long *aqm, const unsigned long *adm);
 void vfio_ap_rs_kvm_clear_masks(struct kvm *kvm);
 
 /* linux/vfio.h: the KVM that VFIO associated with an open device, and the last put. */
