@@ -86,11 +86,6 @@ def read_trace(path):
     return pcs
 
 
-def profile(trace, sym):
-    counts = collections.Counter(sym(pc) for pc in trace)
-    return counts
-
-
 def short(name, width=72):
     return name if len(name) <= width else name[:width - 3] + "..."
 
@@ -122,7 +117,8 @@ def main():
               % (half, driver, len(mine), len(stopped), " ".join(map(str, lengths)) or "-"))
         if stopped and driver not in steady:
             sym = Symbolizer(ksyms + msyms)
-            steady[driver] = profile(read_trace(os.path.join(tdir, stopped[-1])), sym)
+            trace = read_trace(os.path.join(tdir, stopped[-1]))
+            steady[driver] = collections.Counter(sym(pc) for pc in trace)
     for driver, counts in steady.items():
         print("\n%s driver, last trace: %d instructions" % (driver, sum(counts.values())))
         for name, n in counts.most_common(40):
