@@ -606,12 +606,14 @@ struct Triggers {
     config_change: Option<EventFd>,
 }
 
-/// No adapters, domains or control domains: what a withdrawn guest keeps.
-const NO_RESOURCES: Matrix = Matrix {
-    apm: ApMask::new(),
-    aqm: ApMask::new(),
-    adm: ApMask::new(),
-};
+/// What the CRYCB of a guest should hold: nothing once its removal was requested, else its view.
+fn wanted_crycb(withdrawn: bool, guest: &Matrix) -> &Matrix {
+    if withdrawn {
+        &Matrix::EMPTY
+    } else {
+        guest
+    }
+}
 
 /// Index of an mdev in [`Mdevs`], stable for the mdev's life.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -650,12 +652,14 @@ impl MdevState {
     }
 
     /// What the CRYCB of the guest should hold now.
-    fn wanted_crycb(&self) -> Matrix {
-        if self.withdrawn {
-            NO_RESOURCES
-        } else {
-            self.guest
-        }
+    fn wanted_crycb(&self) -> &Matrix {
+        wanted_crycb(self.withdrawn, &self.guest)
+    }
+
+    /// While attached: the CRYCB and what it should hold, the one to update from the other.
+    fn crycb_and_wanted(&mut self) -> Option<(&mut Matrix, &Matrix)> {
+        let wanted = wanted_crycb(self.withdrawn, &self.guest);
+        Some((self.crycb.as_mut()?, wanted))
     }
 }
 
@@ -1148,7 +1152,7 @@ impl Mdevs {
     /// Whether the CRYCB of attached mdev `id` differs from what its guest should have.
     fn crycb_stale(&self, id: MdevId) -> bool {
         self.get(id)
-            .is_some_and(|s| s.crycb.is_some_and(|c| c != s.wanted_crycb()))
+            .is_some_and(|s| s.crycb.as_ref().is_some_and(|c| c != s.wanted_crycb()))
     }
 
     /// Marks mdev `id` attached to `vm`; its CRYCB is empty until [`Self::program`].
@@ -1322,18 +1326,13 @@ impl Mdevs {
         let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) else {
             return false;
         };
-        let Some(old) = state.crycb.as_mut() else {
+        let Some((old, new)) = state.crycb_and_wanted() else {
             return false;
-        };
-        let new = if state.withdrawn {
-            &NO_RESOURCES
-        } else {
-            &state.guest
         };
         if old == new {
             return false;
         }
-        if new.apm.is_empty() && new.aqm.is_empty() && new.adm.is_empty() {
+        if new.is_empty() {
             crycb.clear_masks();
         } else {
             crycb.set_masks(new);
@@ -1349,7 +1348,7 @@ impl Mdevs {
         if !loses {
             return false;
         }
-        let new = state.wanted_crycb();
+        let new = *state.wanted_crycb();
         let host = self.host_masks();
         for (apid, apqi) in old.apqns() {
             let kept = new.apm.test(apid) && new.aqm.test(apqi);

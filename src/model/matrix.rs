@@ -27,6 +27,18 @@ pub(crate) struct Matrix {
 pub(crate) type ApConfig = Matrix;
 
 impl Matrix {
+    /// No adapters, domains or control domains.
+    pub(crate) const EMPTY: Self = Self {
+        apm: ApMask::new(),
+        aqm: ApMask::new(),
+        adm: ApMask::new(),
+    };
+
+    /// Whether the matrix grants nothing at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.apm.is_empty() && self.aqm.is_empty() && self.adm.is_empty()
+    }
+
     /// The queues of the matrix: every adapter in `apm` with every domain in `aqm`.
     pub(crate) fn apqns(&self) -> Apqns {
         Apqns::new(&self.apm, &self.aqm)
