@@ -31,6 +31,16 @@ KDIR_CMD = $(KDIR)
 KMAKE_ARGS = ARCH=s390 LLVM=$(or $(LLVM),1) RUSTC=$(RUSTC) RUSTDOC=$(RUSTDOC)
 endif
 
+# $(call on_kernel_variant,VARIANT,COMMAND): rebuilds the module against kernel variant
+# VARIANT (scripts/kernel.sh), runs COMMAND on that kernel, and cleans the module again so
+# that the next plain build is against the default kernel; exits with COMMAND's status.
+define on_kernel_variant
+	@$(MAKE) --no-print-directory clean >/dev/null
+	@VFIO_AP_KERNEL=$(1) $(MAKE) --no-print-directory modules
+	@VFIO_AP_KERNEL=$(1) $(2); rc=$$?; \
+	$(MAKE) --no-print-directory clean >/dev/null; exit $$rc
+endef
+
 .PHONY: all modules setup kernel check check-host check-guest check-long check-debug demo bench \
 	profile qemu-shell clippy fmt \
 	fmt-check clean
@@ -73,10 +83,7 @@ check-long: modules
 # The guest tests on the sanitizer kernel (KASAN, kmemleak, debug lists/objects, Rust debug
 # assertions and overflow checks), with the module rebuilt against it.
 check-debug:
-	@$(MAKE) --no-print-directory clean >/dev/null
-	@VFIO_AP_KERNEL=debug $(MAKE) --no-print-directory modules
-	@VFIO_AP_KERNEL=debug $(SCRIPTS)/check.sh --guest-only; rc=$$?; \
-	$(MAKE) --no-print-directory clean >/dev/null; exit $$rc
+	$(call on_kernel_variant,debug,$(SCRIPTS)/check.sh --guest-only)
 
 demo: modules
 	@$(SCRIPTS)/demo.sh
@@ -86,17 +93,11 @@ demo: modules
 # kernel), with the module rebuilt against it.
 BENCH_KERNEL ?= bench
 bench:
-	@$(MAKE) --no-print-directory clean >/dev/null
-	@VFIO_AP_KERNEL=$(BENCH_KERNEL) $(MAKE) --no-print-directory modules
-	@VFIO_AP_KERNEL=$(BENCH_KERNEL) $(SCRIPTS)/bench.sh; rc=$$?; \
-	$(MAKE) --no-print-directory clean >/dev/null; exit $$rc
+	$(call on_kernel_variant,$(BENCH_KERNEL),$(SCRIPTS)/bench.sh)
 
 # Instruction-exact profile of one benchmark path in both drivers (scripts/insn-profile.sh).
 profile:
-	@$(MAKE) --no-print-directory clean >/dev/null
-	@VFIO_AP_KERNEL=$(BENCH_KERNEL) $(MAKE) --no-print-directory modules
-	@VFIO_AP_KERNEL=$(BENCH_KERNEL) $(SCRIPTS)/insn-profile.sh; rc=$$?; \
-	$(MAKE) --no-print-directory clean >/dev/null; exit $$rc
+	$(call on_kernel_variant,$(BENCH_KERNEL),$(SCRIPTS)/insn-profile.sh)
 
 qemu-shell: modules
 	@$(SCRIPTS)/qemu-run.sh --shell --module $(REPO)/vfio_ap.ko
