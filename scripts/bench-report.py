@@ -4,7 +4,9 @@
 Input: RAW has one line per measurement and half, HALF DRIVER WORKLOAD N REPS MEDIAN P10 P90
 MIN MAX (microseconds; memory: bytes per mdev) or HALF DRIVER WORKLOAD N failed; SAMPLES has
 HALF DRIVER WORKLOAD N V... (every rep's value). A driver's halves are pooled: the tables show
-the median, p10 and p90 of all its reps, and the medians of each half in run order.
+the median, p10 and p90 of all its reps, and the medians of each half in run order. "90% CI"
+is a bootstrap confidence interval of ours/C from those reps: the ratio of medians is one
+draw, the interval says how far another run of the same length could land from it.
 Usage: bench-report.py RAW SAMPLES OUTDIR
 With BENCH_CLOCK=icount in the environment the guest's clock counted instructions (one per
 ns): times show in microseconds, since equal inputs give equal counts. VFIO_AP_KERNEL names
@@ -13,6 +15,7 @@ the kernel variant the guest ran (make bench: "bench").
 import csv
 import json
 import os
+import random
 import sys
 from pathlib import Path
 
@@ -35,6 +38,9 @@ FIELDS = ["reps", "median", "p10", "p90", "min", "max"]
 # between them), and Slab/MemFree are page-granular cross-checks of memory-alloc whose
 # spread is larger than the difference they would show.
 CROSS_CHECKS = ("floor", "floor-end", "memory", "memory-free")
+# Resamples for the confidence interval of ours/C; the seed makes a report repeatable.
+BOOTSTRAP = 2000
+BOOTSTRAP_SEED = 7
 # Floors further apart than this (between the halves, or within one) mean TCG ran at
 # different speeds: the run's ratios then say more about the guest than about the drivers.
 DRIFT = 1.25
@@ -78,6 +84,30 @@ def stats(values):
             "min": v[0], "max": v[-1]}
 
 
+def median(values):
+    """The median as stats() takes it."""
+    v = sorted(values)
+    return v[len(v) // 2]
+
+
+def ratio_ci(c_values, ours_values, level=0.90):
+    """A bootstrap confidence interval of median(ours) / median(C): both drivers' reps
+    resampled with replacement, BOOTSTRAP times. None without reps or with a zero median."""
+    if not c_values or not ours_values:
+        return None
+    rng = random.Random(BOOTSTRAP_SEED)
+    ratios = []
+    for _ in range(BOOTSTRAP):
+        c = median(rng.choices(c_values, k=len(c_values)))
+        o = median(rng.choices(ours_values, k=len(ours_values)))
+        if c <= 0:
+            return None
+        ratios.append(o / c)
+    ratios.sort()
+    tail = (1 - level) / 2
+    return ratios[int(tail * BOOTSTRAP)], ratios[int((1 - tail) * BOOTSTRAP) - 1]
+
+
 def pool(rows, samples):
     """One row per (driver, workload, n) over all its halves."""
     keys = []
@@ -94,6 +124,9 @@ def pool(rows, samples):
             row["failed"] = True
         elif len(halves) == 1:
             row.update({f: halves[0][f] for f in FIELDS})
+            s = samples.get((halves[0]["half"],) + k)
+            if s is not None and len(s) == halves[0]["reps"]:
+                row["values"] = s
         else:
             values = []
             for r in halves:
@@ -102,6 +135,7 @@ def pool(rows, samples):
                     sys.exit(f"bench-report: no samples for half {r['half']} of {k}")
                 values += s
             row.update(stats(values))
+            row["values"] = values
         pooled.append(row)
     return pooled
 
@@ -130,7 +164,8 @@ def main():
     several = any(len(r["halves"]) > 1 for r in rows)
     floor = by.get(("ours", "floor", 0), {}).get("median")
     order = [w for w in TITLES if any(r["workload"] == w for r in rows)]
-    ok = True
+    above = []
+    slower = []
     print(f"kernel: {KERNEL}" + (f" ({KERNELS[KERNEL]})" if KERNEL in KERNELS else ""))
     if ICOUNT:
         print("guest clock: icount (1 ns per instruction executed; the host's load does not count)")
@@ -138,7 +173,7 @@ def main():
         unit = UNITS.get(w, "us")
         shown = TIME_UNIT if unit == "us" else unit
         print(f"\n{TITLES[w]} [{shown}, median (p10-p90)]")
-        print(f"  {'N':>4}  {'C driver':>22}  {'ours':>22}  {'ours/C':>7}  {'ours/floor':>10}")
+        print(f"  {'N':>4}  {'C driver':>22}  {'ours':>22}  {'ours/C':>7}  {'90% CI':>11}  {'ours/floor':>10}")
         for n in sorted({r["n"] for r in rows if r["workload"] == w}):
             c, o = by.get(("c", w, n)), by.get(("ours", w, n))
 
@@ -149,14 +184,22 @@ def main():
                     return "failed"
                 return f"{fmt(r['median'], unit)} ({fmt(r['p10'], unit)}-{fmt(r['p90'], unit)})"
 
-            ratio = of = ""
+            ratio = of = ci = ""
+            if o and o.get("failed") and w not in CROSS_CHECKS:
+                above.append(f"{w} N={n} failed")
             if c and o and not c.get("failed") and not o.get("failed") and c["median"] > 0 and o["median"] >= 0:
                 ratio = f"{o['median'] / c['median']:.2f}x"
                 if unit == "us" and floor:
                     of = f"{o['median'] / floor:.1f}x"
                 if o["median"] > c["median"] and w not in CROSS_CHECKS:
-                    ok = False
-            print(f"  {n:>4}  {cell(c):>22}  {cell(o):>22}  {ratio:>7}  {of:>10}")
+                    above.append(f"{w} N={n} {ratio}")
+                bounds = ratio_ci(c.get("values"), o.get("values"))
+                if bounds:
+                    o["ratio_ci90"] = [round(b, 4) for b in bounds]
+                    ci = f"{bounds[0]:.2f}-{bounds[1]:.2f}"
+                    if bounds[0] > 1 and w not in CROSS_CHECKS:
+                        slower.append(f"{w} N={n} ({ratio}, 90% CI {ci})")
+            print(f"  {n:>4}  {cell(c):>22}  {cell(o):>22}  {ratio:>7}  {ci:>11}  {of:>10}")
             if several:
                 per = [h for h in halves if h["workload"] == w and h["n"] == n]
                 print("        halves: " + ", ".join(
@@ -164,7 +207,8 @@ def main():
     (outdir / "bench.json").write_text(json.dumps({"unit": "us (memory: bytes per mdev)", "floor_us": floor,
                                                    "clock": "icount" if ICOUNT else "wall",
                                                    "kernel": KERNEL,
-                                                   "results": rows, "halves": halves}, indent=1) + "\n")
+                                                   "results": [{k: v for k, v in r.items() if k != "values"} for r in rows],
+                                                   "halves": halves}, indent=1) + "\n")
     with open(outdir / "bench.csv", "w", newline="") as f:
         wr = csv.writer(f)
         wr.writerow(["half", "driver", "workload", "n"] + FIELDS)
@@ -172,8 +216,12 @@ def main():
             wr.writerow(["all", r["driver"], r["workload"], r["n"]] + [r.get(k, "failed") for k in FIELDS])
         for r in halves:
             wr.writerow([r["half"], r["driver"], r["workload"], r["n"]] + [r.get(k, "failed") for k in FIELDS])
-    print("\nours <= C on every workload: " + ("yes" if ok else "NO")
+    print("\nours <= C on every workload: " + ("NO: " + ", ".join(above) if above else "yes")
           + f" (not judged: {', '.join(CROSS_CHECKS)})")
+    # The medians above are one draw each; this asks whether the reps show ours slower, at
+    # a 90% bootstrap confidence interval of ours/C that lies wholly above 1.
+    print("ours slower than C beyond this run's noise (90% CI of ours/C above 1): "
+          + ("; ".join(slower) if slower else "none"))
     floors = [h["median"] for h in halves if h["workload"] in ("floor", "floor-end") and not h.get("failed")]
     if floors and max(floors) > DRIFT * min(floors):
         head = f"warning: the floor ranged from {fmt(min(floors), 'us')} to {fmt(max(floors), 'us')} {TIME_UNIT} in this run: "
