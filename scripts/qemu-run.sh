@@ -21,6 +21,7 @@
 #                                  count executed instructions, so timings do not follow the
 #                                  host's load (make bench: BENCH_CLOCK=icount)
 #   VFIO_AP_QEMU_GDB=PORT          a gdb stub on 127.0.0.1:PORT (scripts/insn-profile.sh)
+#   VFIO_AP_QEMU_SMP=N             N guest CPUs (default 2)
 #
 # In the guest, scripts/guest/init runs each test file and frames its output on the virtio
 # serial port "results" (<out>/results.txt) with "# vfio-ap-test-begin <dir>/<file>" and
@@ -128,7 +129,7 @@ build_initramfs() {
 
 run_step "initramfs for kernel $rel" build_initramfs
 
-qemu=(qemu-system-s390x -M s390-ccw-virtio -cpu max -m 1024 -smp 2 -nographic -no-reboot
+qemu=(qemu-system-s390x -M s390-ccw-virtio -cpu max -m 1024 -smp "${VFIO_AP_QEMU_SMP:-2}" -nographic -no-reboot
 	-kernel "$entry/build/arch/s390/boot/bzImage" -initrd "$out/initrd.gz")
 cmdline="console=ttysclp0 panic=-1 vfio_ap_test.timeout=$test_timeout $append"
 
