@@ -57,7 +57,7 @@ use crate::{
             host_changes,
             host_changes_concern,
             only_removes_adapters_or_control_domains,
-            view_after_removal,
+            remove_from_view,
             UsableQueues, //
         },
         mask::ApMask,
@@ -656,6 +656,15 @@ impl MdevState {
         wanted_crycb(self.withdrawn, &self.guest)
     }
 
+    /// After [`Mdevs::program`] changed the CRYCB: a record for s390dbf is due, and the guest
+    /// hears of it through the config-change eventfd.
+    fn crycb_changed(&mut self) {
+        self.crycb_unlogged = true;
+        if let Some(config_change) = &self.triggers.config_change {
+            config_change.signal();
+        }
+    }
+
     /// While attached: the CRYCB and what it should hold, the one to update from the other.
     fn crycb_and_wanted(&mut self) -> Option<(&mut Matrix, &Matrix)> {
         let wanted = wanted_crycb(self.withdrawn, &self.guest);
@@ -740,7 +749,7 @@ impl Mdevs {
         let new = self.host_masks();
         if only_removes_adapters_or_control_domains(&old, &new) {
             for state in self.slots.iter_mut().flatten() {
-                state.guest = view_after_removal(&state.guest, &new);
+                remove_from_view(&mut state.guest, &new);
             }
             return;
         }
@@ -1320,8 +1329,8 @@ impl Mdevs {
     /// CRYCB is stale again. No other mdev's view can change: a queue has one holder.
     #[must_use]
     fn program(&mut self, id: MdevId, crycb: &mut Crycb<'_>) -> bool {
-        // The matrices are compared and handed to KVM in place: under TCG a copy or compare
-        // of one is a helper call, several per guest otherwise.
+        // The matrices are compared, handed to KVM and updated in place, word by word (see
+        // `ApMask`): under TCG a copy or compare of a whole one is a helper call.
         let host = self.host.as_ref().map(|h| &h.masks);
         let Some(state) = self.slots.get_mut(id.0).and_then(Option::as_mut) else {
             return false;
@@ -1340,14 +1349,13 @@ impl Mdevs {
         // A queue that left the host configuration is gone and comes back reset; the AP bus
         // removes its device, which releases what the guest left of its interruptions.
         let loses = host.is_some_and(|host| old.loses_queues_within(new, host));
-        let old = core::mem::replace(old, *new);
-        state.crycb_unlogged = true;
-        if let Some(config_change) = &state.triggers.config_change {
-            config_change.signal();
-        }
         if !loses {
+            old.copy_from(new);
+            state.crycb_changed();
             return false;
         }
+        let old = core::mem::replace(old, *new);
+        state.crycb_changed();
         let new = *state.wanted_crycb();
         let host = self.host_masks();
         for (apid, apqi) in old.apqns() {

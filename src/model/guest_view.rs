@@ -40,25 +40,22 @@ pub(crate) fn guest_view(assigned: &Matrix, host: &Matrix, usable: &UsableQueues
 }
 
 /// Whether the host configuration went from `old` to `new` only by losing adapters or
-/// control domains, the usage domains staying: then [`view_after_removal`] applies.
+/// control domains, the usage domains staying: then [`remove_from_view`] applies.
 pub(crate) fn only_removes_adapters_or_control_domains(old: &Matrix, new: &Matrix) -> bool {
     new.aqm == old.aqm && new.apm.is_subset_of(&old.apm) && new.adm.is_subset_of(&old.adm)
 }
 
-/// The view after a host change that [`only_removes_adapters_or_control_domains`], from
-/// the view before it: `guest_view(assigned, new, usable)` when `view` was
-/// `guest_view(assigned, old, usable)` and `usable` did not change.
+/// Turns `view` into the view after a host change that
+/// [`only_removes_adapters_or_control_domains`]: `guest_view(assigned, new, usable)` when
+/// `view` was `guest_view(assigned, old, usable)` and `usable` did not change.
 ///
 /// The usage domains stay, and whether an adapter passes depends only on them and on its
 /// own usable queues, so every adapter that stays in the host passes or not as before; the
 /// removed ones drop out, and so do removed control domains. The adapter that is most often
 /// deconfigured is a failing card, and then this is the whole cost per mdev.
-pub(crate) fn view_after_removal(view: &Matrix, new: &Matrix) -> Matrix {
-    Matrix {
-        apm: view.apm.and(&new.apm),
-        aqm: view.aqm,
-        adm: view.adm.and(&new.adm),
-    }
+pub(crate) fn remove_from_view(view: &mut Matrix, new: &Matrix) {
+    view.apm.and_assign(&new.apm);
+    view.adm.and_assign(&new.adm);
 }
 
 /// The ids whose place in the host configuration differs between `old` and `new`.
@@ -243,9 +240,10 @@ mod tests {
             new.apm = old.apm.and_not(&pick(3));
             new.adm = old.adm.and_not(&pick(3));
             assert!(only_removes_adapters_or_control_domains(&old, &new));
-            let before = guest_view(&assigned, &old, &u);
+            let mut view = guest_view(&assigned, &old, &u);
+            remove_from_view(&mut view, &new);
             assert_eq!(
-                view_after_removal(&before, &new),
+                view,
                 guest_view(&assigned, &new, &u),
                 "assigned {assigned:?} old {old:?} new {new:?}"
             );

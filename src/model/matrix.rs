@@ -34,6 +34,13 @@ impl Matrix {
         adm: ApMask::new(),
     };
 
+    /// Makes `self` a copy of `other`, mask by mask word by word (see [`ApMask`] on why).
+    pub(crate) fn copy_from(&mut self, other: &Self) {
+        self.apm.copy_from(&other.apm);
+        self.aqm.copy_from(&other.aqm);
+        self.adm.copy_from(&other.adm);
+    }
+
     /// Whether the matrix grants nothing at all.
     pub(crate) fn is_empty(&self) -> bool {
         self.apm.is_empty() && self.aqm.is_empty() && self.adm.is_empty()
