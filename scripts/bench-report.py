@@ -19,7 +19,8 @@ import random
 import sys
 from pathlib import Path
 
-UNITS = {"memory-alloc": "B/mdev", "memory": "B/mdev", "memory-free": "B/mdev"}
+UNITS = {"memory-alloc": "B/mdev", "memory": "B/mdev", "memory-free": "B/mdev",
+         "config-driver-per-floor": "% of floor"}
 TITLES = {
     "floor": "no-op sysfs write (floor)",
     "floor-end": "the floor again, at the end of each driver's half",
@@ -29,6 +30,7 @@ TITLES = {
     "hotplug": "hot plug of a domain until the CRYCB has it",
     "config": "host removes an adapter, M attached mdevs, until every CRYCB lost it",
     "config-driver": "the same, drivers' share: from the AP bus's QCI to the last CRYCB update",
+    "config-driver-per-floor": "the drivers' share of each rep over the floor timed just before it",
     "memory-alloc": "allocated bytes per mdev, /proc/allocinfo without SLUB page sites (256 mdevs)",
     "memory": "slab growth per mdev (256 mdevs)",
     "memory-free": "MemFree drop per mdev (256 mdevs; also page-sized allocations)",
@@ -217,7 +219,7 @@ def main():
                 per = [h for h in halves if h["workload"] == w and h["n"] == n]
                 print("        halves: " + ", ".join(
                     f"{h['driver']} " + ("failed" if h.get("failed") else fmt(h["median"], unit)) for h in per))
-    (outdir / "bench.json").write_text(json.dumps({"unit": "us (memory: bytes per mdev)", "floor_us": floor,
+    (outdir / "bench.json").write_text(json.dumps({"unit": "us (memory: bytes per mdev; config-driver-per-floor: percent of the floor)", "floor_us": floor,
                                                    "clock": "icount" if ICOUNT else "wall",
                                                    "kernel": KERNEL,
                                                    "results": [{k: v for k, v in r.items() if k != "values"} for r in rows],

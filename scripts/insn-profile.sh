@@ -14,6 +14,8 @@
 #   BENCH_*                          as for make bench, to pick the workload
 #   PROFILE_OUT                      where traces and the report go (default profile-results)
 #
+# The report ends with the storage-to-storage instructions (MVC, CLC, XC, EXRL, ...) of the
+# same traces: one instruction each here, but a helper call each under TCG's wall clock.
 # Needs gdb-multiarch (installed if missing). A step costs about a millisecond: a path of
 # 5,000 instructions traces in seconds, the whole run takes some minutes. Calls of schedule()
 # run untraced (a sleeping path would step the idle loop) and count as one instruction.
@@ -75,5 +77,6 @@ wait $qemu || rc=$?
 wait $gdb || true
 [ "$rc" = 0 ] || die "profile: the guest run failed (exit $rc): see $out/guest/console.log"
 python3 "$here/insn-report.py" "$map" "$base" "$out/guest/results.txt" "$out/traces" \
-	${PROFILE_LAST:+"$to_addr"} | tee "$out/profile.txt"
+	${PROFILE_LAST:+"$to_addr"} --vmlinux "$entry/build/vmlinux" \
+	--ko "c=$entry/build/drivers/s390/crypto/vfio_ap.ko" --ko "ours=$REPO/vfio_ap.ko" | tee "$out/profile.txt"
 info "profile: report in $out/profile.txt"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turns the traces of scripts/insn-trace.py into per-function instruction counts.
 
-  insn-report.py SYSTEM_MAP IMAGE_BASE RESULTS TRACE_DIR [STOP]
+  insn-report.py SYSTEM_MAP IMAGE_BASE RESULTS TRACE_DIR [STOP] [--vmlinux F --ko DRIVER=F ...]
 
 SYSTEM_MAP and IMAGE_BASE (CONFIG_KERNEL_IMAGE_BASE) give the kernel's symbols at their run
 addresses; RESULTS (the guest's results.txt) holds each half's module symbols ("# ksym HALF
@@ -11,13 +11,18 @@ came before each half began); with STOP (hex), a trace counts up to its last vis
 address (insn-trace.py's TRACE_LAST). For each half: every trace that reached the stop address, and
 the per-function counts of its last one (the steady state: the first reps also pay for
 lockdep's first sight of a lock chain and for cold caches of the kernel's own). Then, if
-both drivers ran, the two side by side.
+both drivers ran, the two side by side. With the kernel image (--vmlinux) and each driver's
+module (--ko c=PATH --ko ours=PATH), also the storage-to-storage instructions of those traces
+(MVC, CLC, XC, EXRL, ...): one instruction each on the instruction clock, but a helper call
+each under TCG, and QEMU's CLC loads its operands byte by byte, so they cost wall-clock time
+the instruction count does not show.
 """
 
 import bisect
 import collections
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -86,15 +91,72 @@ def read_trace(path):
     return pcs
 
 
+# Instructions that TCG runs through a helper call, with a cost that the instruction clock
+# does not see (CLC: two loads per byte compared).
+HELPER_OPS = ("mvc", "clc", "xc", "nc", "oc", "mvcl", "mvcle", "clcl", "clcle", "ex", "exrl",
+              "mvcos", "mvst", "clst", "srst", "tr", "trt")
+
+
+class Disassembler:
+    """The mnemonic at an offset into a function, from llvm-objdump of the binary holding it."""
+
+    def __init__(self):
+        self.cache = {}
+        self.tool = next((t for t in ("llvm-objdump-19", "llvm-objdump") if shutil.which(t)), None)
+
+    def mnemonic(self, binary, symbol, offset):
+        key = (binary, symbol)
+        if key not in self.cache:
+            table = {}
+            if self.tool:
+                out = subprocess.run([self.tool, "-d", "--no-show-raw-insn", "--disassemble-symbols=" + symbol,
+                                      binary], capture_output=True, text=True, check=False).stdout
+                start = None
+                for line in out.splitlines():
+                    m = re.match(r"\s*([0-9a-f]+):\s+(\S+)", line)
+                    if m:
+                        addr = int(m.group(1), 16)
+                        start = addr if start is None else start
+                        table[addr - start] = m.group(2)
+            self.cache[key] = table
+        return self.cache[key].get(offset)
+
+
+def helper_ops(trace, ksyms, msyms, vmlinux, ko, dis):
+    """Counter of (mnemonic, function) for the HELPER_OPS in TRACE."""
+    syms = sorted([(a, n, vmlinux) for a, n in ksyms] + [(a, n, ko) for a, n in msyms])
+    addrs = [a for a, _, _ in syms]
+    out = collections.Counter()
+    for pc in trace:
+        i = bisect.bisect_right(addrs, pc) - 1
+        if i < 0:
+            continue
+        addr, name, binary = syms[i]
+        op = dis.mnemonic(binary, name, pc - addr)
+        if op in HELPER_OPS:
+            out[(op, name)] += 1
+    return out
+
+
 def short(name, width=72):
     return name if len(name) <= width else name[:width - 3] + "..."
 
 
 def main():
     global STOP  # pylint: disable=global-statement
-    system_map, base, results, tdir = sys.argv[1], int(sys.argv[2], 0), sys.argv[3], sys.argv[4]
-    if len(sys.argv) > 5:
-        STOP = int(sys.argv[5], 16)
+    args, vmlinux, kos = [], None, {}
+    argv = iter(sys.argv[1:])
+    for a in argv:
+        if a == "--vmlinux":
+            vmlinux = next(argv)
+        elif a == "--ko":
+            driver, _, path = next(argv).partition("=")
+            kos[driver] = path
+        else:
+            args.append(a)
+    system_map, base, results, tdir = args[0], int(args[1], 0), args[2], args[3]
+    if len(args) > 4:
+        STOP = int(args[4], 16)
     ksyms = kernel_symbols(system_map, base)
     halves = half_symbols(results)
     with open(os.path.join(tdir, "marks.txt")) as f:
@@ -106,6 +168,8 @@ def main():
                  % (len(halves), len(marks)))
     marks = marks[:len(halves)]
     steady = {}
+    helpers = {}
+    dis = Disassembler()
     for half in sorted(halves):
         driver, msyms = halves[half]
         first = marks[half - 1]
@@ -119,6 +183,9 @@ def main():
             sym = Symbolizer(ksyms + msyms)
             trace = read_trace(os.path.join(tdir, stopped[-1]))
             steady[driver] = collections.Counter(sym(pc) for pc in trace)
+            if vmlinux and driver in kos:
+                named = helper_ops(trace, ksyms, msyms, vmlinux, kos[driver], dis)
+                helpers[driver] = collections.Counter({(op, sym.names[n]): k for (op, n), k in named.items()})
     for driver, counts in steady.items():
         print("\n%s driver, last trace: %d instructions" % (driver, sum(counts.values())))
         for name, n in counts.most_common(40):
@@ -132,6 +199,17 @@ def main():
             print("%8d %8d %+8d  %s" % (c[n], ours[n], ours[n] - c[n], short(n)))
         print("%8d %8d %+8d  total" % (sum(c.values()), sum(ours.values()),
                                         sum(ours.values()) - sum(c.values())))
+    if helpers:
+        print("\nstorage-to-storage instructions in those traces (a helper call each under TCG):")
+        drivers = [d for d in ("c", "ours") if d in helpers]
+        print("".join("%8s" % d for d in drivers) + "  instruction")
+        for op in HELPER_OPS:
+            counts = [sum(k for (o, _), k in helpers[d].items() if o == op) for d in drivers]
+            if any(counts):
+                print("".join("%8d" % k for k in counts) + "  " + op)
+        for d in drivers:
+            for (op, name), k in sorted(helpers[d].items(), key=lambda x: -x[1]):
+                print("%8d  %s %s in %s" % (k, d, op, short(name, 60)))
 
 
 if __name__ == "__main__":

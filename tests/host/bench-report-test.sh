@@ -125,6 +125,17 @@ has "kernel: the variant is named" '^kernel: bench \(lock debugging off\)' "$out
 kernel=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["kernel"])' "$tmp/out/bench.json" 2>&1)
 has "kernel: JSON names the variant" '^bench$' "$kernel"
 
+# The config share per floor: its own unit, judged like the rest.
+cp "$tmp/raw2" "$tmp/raw3"
+cp "$tmp/samples2" "$tmp/samples3"
+echo "1 c config-driver-per-floor 1 5 600.0 590.0 610.0 590.0 610.0" >>"$tmp/raw3"
+echo "1 c config-driver-per-floor 1 590 595 600 605 610" >>"$tmp/samples3"
+echo "2 ours config-driver-per-floor 1 5 550.0 540.0 560.0 540.0 560.0" >>"$tmp/raw3"
+echo "2 ours config-driver-per-floor 1 540 545 550 555 560" >>"$tmp/samples3"
+out=$(python3 "$report" "$tmp/raw3" "$tmp/samples3" "$tmp/out" 2>&1)
+has "share per floor: titled, in percent of the floor" "^the drivers' share of each rep over the floor timed just before it \[% of floor" "$out"
+has "share per floor: ratio" '^ +1 +600 \(590-610\) +550 \(540-560\) +0\.92x' "$out"
+
 # Samples missing for a pooled half: refuse rather than pool the medians.
 sed -i '/^2 ours config/d' "$tmp/samples"
 out=$(python3 "$report" "$tmp/raw" "$tmp/samples" "$tmp/out" 2>&1)

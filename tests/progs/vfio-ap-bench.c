@@ -26,7 +26,11 @@
  *                                     back (as TYPE), untimed. A second line,
  *                                     "result:driver ...", times the drivers' share: from the
  *                                     QCI that first showed the AP bus the change (the
- *                                     simulator's qci-changed-ns) to the last CRYCB update
+ *                                     simulator's qci-changed-ns) to the last CRYCB update;
+ *                                     a third, "result:driver-per-floor ...", that share in
+ *                                     percent of the floor (the median of FLOOR_WRITES
+ *                                     no-op writes timed just before the rep), which cancels
+ *                                     TCG's speed at that moment
  *   memory REPS COUNT FIELD           create COUNT mdevs: per mdev, in bytes, the growth of
  *                                     /proc/meminfo's FIELD (Slab), for MemFree its
  *                                     shrinkage, for Alloc the growth of what
@@ -50,6 +54,17 @@
 static double samples[MAX_REPS];
 /* config: the drivers' share of each rep (from the AP bus's QCI to the last CRYCB) */
 static double shares[MAX_REPS];
+/* config: each share in percent of the floor timed just before it */
+static double per_floor[MAX_REPS];
+
+/*
+ * The floor of make bench: a write of "1" to an attribute that only stores a flag. Timed
+ * FLOOR_WRITES times before each config rep: TCG's speed changes by up to 2x within a boot
+ * (the floor reads 0.07 or 0.15 ms, as its halves show), and a rep's share divided by the
+ * floor of the same moment compares the drivers at equal speed.
+ */
+#define FLOOR_PATH "/sys/bus/ap/drivers_autoprobe"
+#define FLOOR_WRITES 9
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -129,6 +144,22 @@ static int bench_write(int reps, const char *path, const char *value)
 	}
 	report(reps);
 	return 0;
+}
+
+/* The median time of FLOOR_WRITES floor writes, in microseconds. */
+static double floor_now_us(void)
+{
+	double t[FLOOR_WRITES];
+	int i;
+
+	for (i = 0; i < FLOOR_WRITES; i++) {
+		double t0 = now();
+
+		must(FLOOR_PATH, "1");
+		t[i] = (now() - t0) * 1e6;
+	}
+	qsort(t, FLOOR_WRITES, sizeof(t[0]), cmp_double);
+	return t[FLOOR_WRITES / 2];
 }
 
 static int bench_pair(int reps, char **argv)
@@ -363,9 +394,11 @@ static int bench_config(int reps, unsigned int adapter, const char *type, int n,
 	for (i = 0; i < reps; i++) {
 		const struct timespec settle = { .tv_sec = 1 };
 		uint64_t t0, last, qci;
+		double floor_us;
 
 		/* The AP bus is still initialising the queues the last rep added. */
 		nanosleep(&settle, NULL);
+		floor_us = floor_now_us();
 		t0 = now_ns();
 
 		/*
@@ -385,6 +418,7 @@ static int bench_config(int reps, unsigned int adapter, const char *type, int n,
 		}
 		samples[i] = (last - t0) / 1e3;
 		shares[i] = (last - qci) / 1e3;
+		per_floor[i] = 100 * shares[i] / floor_us;
 		if (getenv("BENCH_DIAG")) {
 			uint64_t first = last;
 			int k;
@@ -402,6 +436,7 @@ static int bench_config(int reps, unsigned int adapter, const char *type, int n,
 		vm_stop(&vms[i]);
 	report(reps);
 	report_part("driver", shares, reps);
+	report_part("driver-per-floor", per_floor, reps);
 	return 0;
 }
 
