@@ -212,7 +212,9 @@ def main():
                 if bounds:
                     o["ratio_ci90"] = [round(b, 4) for b in bounds]
                     ci = f"{bounds[0]:.2f}-{bounds[1]:.2f}"
-                    if bounds[0] > noise and w not in CROSS_CHECKS:
+                    # A row in units of the floor has the drift divided out already.
+                    bound = 1.0 if unit == "% of floor" else noise
+                    if bounds[0] > bound and w not in CROSS_CHECKS:
                         slower.append(f"{w} N={n} ({ratio}, 90% CI {ci})")
             print(f"  {n:>4}  {cell(c):>22}  {cell(o):>22}  {ratio:>7}  {ci:>11}  {of:>10}")
             if several:
