@@ -51,7 +51,7 @@ PIN
 
 HOST_PKGS=(rustc-web rust-web-src cargo-web rustfmt-web rust-web-clippy
 	clang-19 llvm-19 lld-19 libclang-19-dev
-	flex bison bc libelf-dev libssl-dev cpio kmod xz-utils make python3 rsync
+	flex bison bc libelf-dev libssl-dev cpio kmod xz-utils make python3 python3-docutils rsync
 	gcc-s390x-linux-gnu libc6-dev-s390x-cross)
 
 step_packages() {
