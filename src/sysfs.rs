@@ -97,6 +97,9 @@ impl<A: AttributeOps> Attribute<A> {
     pub(crate) const fn new(name: &'static CStr) -> Self {
         let mode = if A::READABLE { 0o444 } else { 0 } | if A::WRITABLE { 0o200 } else { 0 };
         // INVARIANT: callbacks and mode both follow `READABLE` and `WRITABLE`.
+        // `struct attribute` has lockdep fields only with CONFIG_DEBUG_LOCK_ALLOC; without
+        // them the struct update below has nothing left to fill.
+        #[allow(clippy::needless_update)]
         Self(
             Opaque::new(sys::device_attribute {
                 attr: sys::attribute {
