@@ -136,7 +136,7 @@ pub(crate) const KVM_SET_MAX: usize = 16;
 /// # Invariants
 ///
 /// `vms[..len]` are `Some` and refer to distinct VMs, whose identities are `ids[..len]`; the
-/// rest are `None`.
+/// rest are `None`. `filter` has the [`VmId::filter_bit`] of each of `ids[..len]`.
 pub(crate) struct KvmSet<T: Copy> {
     vms: [Option<(T, KvmRef)>; KVM_SET_MAX],
     /// The members' identities, apart: the check for a VM already in the set compares
@@ -184,7 +184,9 @@ impl<T: Copy> KvmSet<T> {
         }
         match (self.vms.get_mut(self.len), self.ids.get_mut(self.len)) {
             (Some(slot), Some(slot_id)) => {
-                // INVARIANT: The slot after the last member takes a VM not in the set.
+                // INVARIANT: The slot after the last member takes a VM not in the set (a
+                // member's bit is in `filter`, so a clear bit rules the VM out), and `filter`
+                // gets its bit.
                 *slot = Some((tag, kvm));
                 *slot_id = id;
                 self.filter |= bit;
