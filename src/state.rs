@@ -1348,14 +1348,15 @@ impl Mdevs {
         }
         // A queue that left the host configuration is gone and comes back reset; the AP bus
         // removes its device, which releases what the guest left of its interruptions.
-        let loses = host.is_some_and(|host| old.loses_queues_within(new, host));
-        if !loses {
-            old.copy_from(new);
-            state.crycb_changed();
-            return false;
-        }
-        let old = core::mem::replace(old, *new);
+        // The old CRYCB is kept (a copy) only for that walk.
+        let lost_from = host
+            .is_some_and(|host| old.loses_queues_within(new, host))
+            .then(|| *old);
+        old.copy_from(new);
         state.crycb_changed();
+        let Some(old) = lost_from else {
+            return false;
+        };
         let new = *state.wanted_crycb();
         let host = self.host_masks();
         for (apid, apqi) in old.apqns() {
