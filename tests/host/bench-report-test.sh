@@ -8,20 +8,24 @@ here=$(cd "$(dirname "$0")" && pwd)
 report=$here/../../scripts/bench-report.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
-result() { # result OK DESC [DIAG]
-	n=$((n + 1))
-	if [ "$1" = 1 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/# /'
-		fails=$((fails + 1))
-	fi
+# shellcheck source=tap.sh
+. "$(dirname "$0")/tap.sh"
+
+# row SET HALF DRIVER WORKLOAD N V...: puts one measurement into $tmp/raw$SET (with the
+# statistics vfio-ap-bench prints) and its reps into $tmp/samples$SET, in place of the row
+# of the same half, driver, workload and N if there is one
+row() {
+	local set=$1 key="$2 $3 $4 $5"
+	shift 5
+	put_line "$tmp/raw$set" "$key" "$(printf '%s\n' "$@" | sort -g | awk '{ v[NR - 1] = $1 } END {
+		printf "%d %.1f %.1f %.1f %.1f %.1f", NR, v[int(NR / 2)], v[int(NR / 10)],
+			v[NR - 1 - int(NR / 10)], v[0], v[NR - 1] }')"
+	put_line "$tmp/samples$set" "$key" "$*"
 }
-# has DESC PATTERN TEXT: TEXT has a line matching the extended regex PATTERN
-has() { if grep -Eq -- "$2" <<<"$3"; then result 1 "$1"; else result 0 "$1" "$3"; fi; }
+# put_line FILE KEY REST: the line "KEY REST" replaces FILE's line starting with KEY, or is appended
+put_line() {
+	if grep -q "^$2 " "$1"; then sed -i "s/^$2 .*/$2 $3/" "$1"; else echo "$2 $3" >>"$1"; fi
+}
 
 # Halves c, ours, ours, c. config M=1: C's reps are 100..104 and 200..204, pooled median
 # v[5] = 200; ours' 150..154 and 90..94, pooled median 150. Half by half ours would lose the
@@ -68,13 +72,10 @@ has "CSV: pooled row" '^all,ours,config,1,10,150\.0,' "$csvout"
 has "CSV: per-half row" '^3,ours,config,1,5\.0,92\.0,' "$csvout"
 
 # A loss in the pooled medians, a failed half and a drifting floor.
-sed -i 's/^3 ours config 1 .*/3 ours config 1 5 302.0 300.0 304.0 300.0 304.0/' "$tmp/raw"
-sed -i 's/^3 ours config 1 .*/3 ours config 1 300 301 302 303 304/' "$tmp/samples"
-sed -i 's/^3 ours floor 0 .*/3 ours floor 0 5 2000.0 2000.0 2000.0 2000.0 2000.0/' "$tmp/raw"
-sed -i 's/^3 ours floor 0 .*/3 ours floor 0 2000 2000 2000 2000 2000/' "$tmp/samples"
+row "" 3 ours config 1 300 301 302 303 304
+row "" 3 ours floor 0 2000 2000 2000 2000 2000
 echo "4 c pair 1 failed" >>"$tmp/raw"
-echo "2 ours pair 1 5 10.0 10.0 10.0 10.0 10.0" >>"$tmp/raw"
-echo "2 ours pair 1 10 10 10 10 10" >>"$tmp/samples"
+row "" 2 ours pair 1 10 10 10 10 10
 out=$(python3 "$report" "$tmp/raw" "$tmp/samples" "$tmp/out" 2>&1)
 has "a pooled loss: ratio above 1" '^ +1 +0\.20 \(0\.10-0\.20\) +0\.30 \(0\.15-0\.30\) +1\.50x' "$out"
 has "verdict NO on a loss, which it names" '^ours <= C on every workload: NO: config N=1 1\.50x \(not judged' "$out"
@@ -88,12 +89,10 @@ has "drift warning when the floors differ by more than 25%" '^warning: the floor
 # The floors of both drivers agree here (1.00 ms), so the bound is 1.
 cp "$tmp/raw" "$tmp/raw2"
 cp "$tmp/samples" "$tmp/samples2"
-sed -i 's/^3 ours floor 0 .*/3 ours floor 0 5 1000.0 1000.0 1000.0 1000.0 1000.0/; s/^2 ours floor 0 .*/2 ours floor 0 5 1000.0 1000.0 1000.0 1000.0 1000.0/' "$tmp/raw2"
-sed -i 's/^3 ours floor 0 .*/3 ours floor 0 1000 1000 1000 1000 1000/; s/^2 ours floor 0 .*/2 ours floor 0 1000 1000 1000 1000 1000/' "$tmp/samples2"
-echo "1 c hotplug 0 5 102.0 100.0 104.0 100.0 104.0" >>"$tmp/raw2"
-echo "1 c hotplug 0 100 101 102 103 104" >>"$tmp/samples2"
-echo "2 ours hotplug 0 5 122.0 120.0 124.0 120.0 124.0" >>"$tmp/raw2"
-echo "2 ours hotplug 0 120 121 122 123 124" >>"$tmp/samples2"
+row 2 2 ours floor 0 1000 1000 1000 1000 1000
+row 2 3 ours floor 0 1000 1000 1000 1000 1000
+row 2 1 c hotplug 0 100 101 102 103 104
+row 2 2 ours hotplug 0 120 121 122 123 124
 out=$(python3 "$report" "$tmp/raw2" "$tmp/samples2" "$tmp/out" 2>&1)
 has "a loss beyond the noise: CI above 1" '^ +0 +0\.10 \(0\.10-0\.10\) +0\.12 \(0\.12-0\.12\) +1\.20x +1\.1[0-9]-1\.2[0-9] ' "$out"
 has "a loss beyond the noise is named" '^ours slower than C beyond this run.s noise .*: hotplug N=0 \(1\.20x, 90% CI 1\.1[0-9]-1\.2[0-9]\)$' "$out"
@@ -101,8 +100,8 @@ ci=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=[x for x in 
 has "JSON: the CI on ours' row, no per-rep values" '^\[1\.1[0-9]*, 1\.2[0-9]*\] False$' "$ci"
 
 # The same loss when the floor itself read 1.30x between the halves: within the drift.
-sed -i 's/^2 ours floor 0 .*/2 ours floor 0 5 1300.0 1300.0 1300.0 1300.0 1300.0/; s/^3 ours floor 0 .*/3 ours floor 0 5 1300.0 1300.0 1300.0 1300.0 1300.0/' "$tmp/raw2"
-sed -i 's/^2 ours floor 0 .*/2 ours floor 0 1300 1300 1300 1300 1300/; s/^3 ours floor 0 .*/3 ours floor 0 1300 1300 1300 1300 1300/' "$tmp/samples2"
+row 2 2 ours floor 0 1300 1300 1300 1300 1300
+row 2 3 ours floor 0 1300 1300 1300 1300 1300
 out=$(python3 "$report" "$tmp/raw2" "$tmp/samples2" "$tmp/out" 2>&1)
 has "a loss within the floor's drift between halves is not called slower" '^ours slower than C beyond this run.s noise \(90% CI of ours/C above 1\.30, .*\): none$' "$out"
 
@@ -128,16 +127,13 @@ has "kernel: JSON names the variant" '^bench$' "$kernel"
 # The config share per floor: its own unit, judged like the rest.
 cp "$tmp/raw2" "$tmp/raw3"
 cp "$tmp/samples2" "$tmp/samples3"
-echo "1 c config-driver-per-floor 1 5 600.0 590.0 610.0 590.0 610.0" >>"$tmp/raw3"
-echo "1 c config-driver-per-floor 1 590 595 600 605 610" >>"$tmp/samples3"
-echo "2 ours config-driver-per-floor 1 5 550.0 540.0 560.0 540.0 560.0" >>"$tmp/raw3"
-echo "2 ours config-driver-per-floor 1 540 545 550 555 560" >>"$tmp/samples3"
+row 3 1 c config-driver-per-floor 1 590 595 600 605 610
+row 3 2 ours config-driver-per-floor 1 540 545 550 555 560
 out=$(python3 "$report" "$tmp/raw3" "$tmp/samples3" "$tmp/out" 2>&1)
 has "share per floor: titled, in percent of the floor" "^the drivers' share of each rep over the floor timed just before it \[% of floor" "$out"
 has "share per floor: ratio" '^ +1 +600 \(590-610\) +550 \(540-560\) +0\.92x' "$out"
 # Slower per floor while the floors themselves drift 1.30x: the drift is divided out already.
-sed -i 's/^2 ours config-driver-per-floor 1 .*/2 ours config-driver-per-floor 1 5 660.0 650.0 670.0 650.0 670.0/' "$tmp/raw3"
-sed -i 's/^2 ours config-driver-per-floor 1 .*/2 ours config-driver-per-floor 1 650 655 660 665 670/' "$tmp/samples3"
+row 3 2 ours config-driver-per-floor 1 650 655 660 665 670
 out=$(python3 "$report" "$tmp/raw3" "$tmp/samples3" "$tmp/out" 2>&1)
 has "share per floor: slower beyond the noise whatever the floors' drift" '^ours slower than C beyond this run.s noise .*: config-driver-per-floor N=1 \(1\.10x' "$out"
 
@@ -151,5 +147,4 @@ else
 	result 0 "missing samples: refused (exit $rc)" "$out"
 fi
 
-echo "1..$n"
-[ $fails = 0 ]
+tap_done

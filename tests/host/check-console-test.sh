@@ -7,18 +7,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 parser=$here/../../scripts/parse-results.py
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
-result() { # result OK DESC [DIAG]
-	n=$((n + 1))
-	if [ "$1" = 1 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/# /'
-		fails=$((fails + 1))
-	fi
-}
+# shellcheck source=tap.sh
+. "$(dirname "$0")/tap.sh"
 
 # scan DESC EXPECTED_EXIT LOG_TEXT
 scan() {
@@ -140,6 +130,5 @@ $E exit=0
 $D"
 judge "no results file at all fails" 1 "guest: 0 passed, 1 failed, 0 skipped" ""
 
-echo "1..$n"
 echo "# host console scanner and results parser: $fails failed"
-[ $fails = 0 ]
+tap_done

@@ -5,18 +5,8 @@
 # failure.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-n=0
-fails=0
-result() { # result OK DESC [DIAG]
-	n=$((n + 1))
-	if [ "$1" = 1 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		[ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/# /'
-		fails=$((fails + 1))
-	fi
-}
+# shellcheck source=tap.sh
+. "$(dirname "$0")/tap.sh"
 
 # Debian's python3 has docutils once setup.sh installed python3-docutils; a python3 first on
 # PATH (e.g. pyenv's) may not.
@@ -49,5 +39,4 @@ for t in demo check; do
 	fi
 done
 
-echo "1..$n"
-[ $fails = 0 ]
+tap_done
