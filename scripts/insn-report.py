@@ -75,9 +75,14 @@ class Symbolizer:
         self.addrs = [a for a, _ in self.syms]
         self.names = demangle([n for _, n in self.syms])
 
-    def __call__(self, pc):
+    def locate(self, pc):
+        """(address, raw name) of the symbol at or below PC, or None."""
         i = bisect.bisect_right(self.addrs, pc) - 1
-        return self.names[self.syms[i][1]] if i >= 0 else "?"
+        return self.syms[i] if i >= 0 else None
+
+    def __call__(self, pc):
+        hit = self.locate(pc)
+        return self.names[hit[1]] if hit else "?"
 
 
 STOP = None
@@ -122,19 +127,18 @@ class Disassembler:
         return self.cache[key].get(offset)
 
 
-def helper_ops(trace, ksyms, msyms, vmlinux, ko, dis):
-    """Counter of (mnemonic, function) for the HELPER_OPS in TRACE."""
-    syms = sorted([(a, n, vmlinux) for a, n in ksyms] + [(a, n, ko) for a, n in msyms])
-    addrs = [a for a, _, _ in syms]
+def helper_ops(trace, sym, module_names, vmlinux, ko, dis):
+    """Counter of (mnemonic, readable function name) for the HELPER_OPS in TRACE; a symbol in
+    MODULE_NAMES is disassembled from KO, any other from VMLINUX."""
     out = collections.Counter()
     for pc in trace:
-        i = bisect.bisect_right(addrs, pc) - 1
-        if i < 0:
+        hit = sym.locate(pc)
+        if not hit:
             continue
-        addr, name, binary = syms[i]
-        op = dis.mnemonic(binary, name, pc - addr)
+        addr, name = hit
+        op = dis.mnemonic(ko if name in module_names else vmlinux, name, pc - addr)
         if op in HELPER_OPS:
-            out[(op, name)] += 1
+            out[(op, sym.names[name])] += 1
     return out
 
 
@@ -184,8 +188,7 @@ def main():
             trace = read_trace(os.path.join(tdir, stopped[-1]))
             steady[driver] = collections.Counter(sym(pc) for pc in trace)
             if vmlinux and driver in kos:
-                named = helper_ops(trace, ksyms, msyms, vmlinux, kos[driver], dis)
-                helpers[driver] = collections.Counter({(op, sym.names[n]): k for (op, n), k in named.items()})
+                helpers[driver] = helper_ops(trace, sym, {n for _, n in msyms}, vmlinux, kos[driver], dis)
     for driver, counts in steady.items():
         print("\n%s driver, last trace: %d instructions" % (driver, sum(counts.values())))
         for name, n in counts.most_common(40):
@@ -193,7 +196,7 @@ def main():
     if "c" in steady and "ours" in steady:
         c, ours = steady["c"], steady["ours"]
         print("\nside by side (instructions; ours - c):")
-        names = sorted(set(c) | set(ours), key=lambda n: -(abs(ours[n] - c[n]) * 1000 + c[n] + ours[n]))
+        names = sorted(set(c) | set(ours), key=lambda n: (-(abs(ours[n] - c[n]) * 1000 + c[n] + ours[n]), n))
         print("%8s %8s %8s  %s" % ("c", "ours", "diff", "function"))
         for n in names:
             print("%8d %8d %+8d  %s" % (c[n], ours[n], ours[n] - c[n], short(n)))
