@@ -78,18 +78,18 @@ def parse_samples(path):
     return out
 
 
+def median(values):
+    """The median of VALUES as every statistic here takes it: the upper one of an even count."""
+    v = sorted(values)
+    return v[len(v) // 2]
+
+
 def stats(values):
     """The statistics vfio-ap-bench reports, over VALUES (same percentile indices)."""
     v = sorted(values)
     n = len(v)
-    return {"reps": n, "median": v[n // 2], "p10": v[n // 10], "p90": v[n - 1 - n // 10],
+    return {"reps": n, "median": median(v), "p10": v[n // 10], "p90": v[n - 1 - n // 10],
             "min": v[0], "max": v[-1]}
-
-
-def median(values):
-    """The median as stats() takes it."""
-    v = sorted(values)
-    return v[len(v) // 2]
 
 
 def ratio_ci(c_values, ours_values, level=0.90):
