@@ -1348,10 +1348,12 @@ impl Mdevs {
         }
         // A queue that left the host configuration is gone and comes back reset; the AP bus
         // removes its device, which releases what the guest left of its interruptions.
-        // The old CRYCB is kept (a copy) only for that walk.
-        let lost_from = host
-            .is_some_and(|host| old.loses_queues_within(new, host))
-            .then(|| *old);
+        // The old CRYCB is kept (a copy) only for that walk; `then_some` would copy it always.
+        let lost_from = if host.is_some_and(|host| old.loses_queues_within(new, host)) {
+            Some(*old)
+        } else {
+            None
+        };
         old.copy_from(new);
         state.crycb_changed();
         let Some(old) = lost_from else {
