@@ -63,9 +63,15 @@ impl KvmRef {
 
     /// The VM's `kvm->lock`.
     pub(crate) fn lock(&self) -> &Lock<(), MutexBackend> {
+        // The offset comes from the C compiler (bindings_helper.h); finding the lock without
+        // a call keeps the module's C helpers off the hot paths.
+        let offset = sys::vfio_ap_rs_kvm_layout_VFIO_AP_RS_KVM_LOCK_OFFSET as usize;
+        // SAFETY: `offset` is where `struct kvm` holds `lock`, within the VM's allocation,
+        // which is alive (type invariant).
+        let mutex = unsafe { self.kvm.as_ptr().cast::<u8>().add(offset) };
         // SAFETY: `kvm->lock` is an initialised mutex that lives as long as the VM, which our
         // reference keeps alive for the lifetime of `&self`.
-        unsafe { Lock::<(), MutexBackend>::from_raw(sys::vfio_ap_rs_kvm_lock(self.kvm.as_ptr())) }
+        unsafe { Lock::<(), MutexBackend>::from_raw(mutex.cast()) }
     }
 }
 
@@ -109,13 +115,13 @@ impl<'a> Crycb<'a> {
     pub(crate) fn set_masks(&mut self, m: &Matrix) {
         // SAFETY: `kvm->lock` is held (type invariant); each mask is 4 longs in the kernel's
         // MSB-0 bit order (`ApMask`'s words), which KVM only reads, copying them into the
-        // CRYCB, while `m` is borrowed.
+        // CRYCB, while `m` is borrowed: its prototype lacks the `const`, nothing is written.
         unsafe {
-            sys::vfio_ap_rs_kvm_set_masks(
+            sys::kvm_arch_crypto_set_masks(
                 self.kvm.kvm.as_ptr(),
-                m.apm.as_words().as_ptr().cast(),
-                m.aqm.as_words().as_ptr().cast(),
-                m.adm.as_words().as_ptr().cast(),
+                m.apm.as_words().as_ptr().cast_mut().cast(),
+                m.aqm.as_words().as_ptr().cast_mut().cast(),
+                m.adm.as_words().as_ptr().cast_mut().cast(),
             )
         };
     }

@@ -50,6 +50,7 @@ use crate::{
     },
     state::{
         Guests,
+        MdevId,
         Mdevs, //
     },
 };
@@ -179,9 +180,23 @@ impl<'a> GuestsLevel<'a> {
         KvmLevel {
             kvm,
             _guard: kvm.lock().lock(),
-            guests: &mut self.guests,
+            guests: &self.guests,
             perms: self.perms,
         }
+    }
+
+    /// Takes `kvm->lock` of the guest `mdev` is attached to, if it is. The attachment's own
+    /// VM reference is borrowed for as long as the lock is held: no reference is taken and
+    /// dropped (under TCG a VM reference round trip is two more kernel pages to touch).
+    pub(crate) fn attached_kvm(&mut self, mdev: MdevId) -> Option<KvmLevel<'_>> {
+        let guests: &Guests = &self.guests;
+        let kvm = guests.vm_ref_of(mdev)?;
+        Some(KvmLevel {
+            kvm,
+            _guard: kvm.lock().lock(),
+            guests,
+            perms: self.perms,
+        })
     }
 }
 
@@ -218,7 +233,8 @@ impl<'a, T: Copy> KvmSetLevel<'a, T> {
 pub(crate) struct KvmLevel<'a> {
     kvm: &'a KvmRef,
     _guard: Guard<'a, (), MutexBackend>,
-    guests: &'a mut Guests,
+    /// Shared: the attachments may lend `kvm`; they only change their stale marks here.
+    guests: &'a Guests,
     perms: Option<&'a ApPermsGuard>,
 }
 
@@ -233,19 +249,14 @@ impl KvmLevel<'_> {
     /// path holds it, the `ap_attr_mutex` proof.
     pub(crate) fn state_mdevs_crycb(
         &mut self,
-    ) -> (
-        &mut Guests,
-        MdevsGuard<'_>,
-        Crycb<'_>,
-        Option<&ApPermsGuard>,
-    ) {
+    ) -> (&Guests, MdevsGuard<'_>, Crycb<'_>, Option<&ApPermsGuard>) {
         let mdevs = MdevsGuard {
             mdevs: MDEVS.lock(),
             _outer: PhantomData,
         };
         // SAFETY: `self` holds `kvm->lock` of `self.kvm` for as long as it is borrowed.
         let crycb = unsafe { Crycb::new(self.kvm) };
-        (&mut *self.guests, mdevs, crycb, self.perms)
+        (self.guests, mdevs, crycb, self.perms)
     }
 }
 

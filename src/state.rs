@@ -9,6 +9,8 @@
 //! promise kept, each bit has exactly one holder, so claims are added and dropped per change
 //! and a conflict check costs the same however many mdevs exist.
 
+use core::cell::Cell;
+
 use kernel::{
     device::Device,
     fmt,
@@ -145,7 +147,9 @@ struct Attachment {
     mdev: MdevId,
     kvm: KvmRef,
     /// The guest's CRYCB may differ from its view (set while syncing, see [`sync_guests`]).
-    stale: bool,
+    /// A `Cell`: marking happens while the guest's `kvm->lock` is held through a shared
+    /// borrow of this attachment's `kvm`.
+    stale: Cell<bool>,
 }
 
 /// State guarded by the guests lock: which mdev is attached to which VM.
@@ -183,7 +187,7 @@ impl Guests {
             Attachment {
                 mdev,
                 kvm,
-                stale: true,
+                stale: Cell::new(true),
             },
             GFP_KERNEL,
         )?;
@@ -198,13 +202,22 @@ impl Guests {
     }
 
     /// Marks the attachments whose CRYCB differs from their mdev's view; true if any does.
-    fn mark_stale(&mut self, mdevs: &Mdevs) -> bool {
+    fn mark_stale(&self, mdevs: &Mdevs) -> bool {
         let mut any = false;
-        for a in self.attached.iter_mut() {
-            a.stale = mdevs.crycb_stale(a.mdev);
-            any |= a.stale;
+        for a in self.attached.iter() {
+            let stale = mdevs.crycb_stale(a.mdev);
+            a.stale.set(stale);
+            any |= stale;
         }
         any
+    }
+
+    /// The VM `mdev` is attached to, borrowed: locking it through this costs no reference.
+    pub(crate) fn vm_ref_of(&self, mdev: MdevId) -> Option<&KvmRef> {
+        self.attached
+            .iter()
+            .find(|a| a.mdev == mdev)
+            .map(|a| &a.kvm)
     }
 
     /// The first attached mdev, if any.
@@ -214,14 +227,14 @@ impl Guests {
 
     /// Whether an attachment from `i` on is marked stale.
     fn any_stale_from(&self, i: usize) -> bool {
-        self.attached.iter().skip(i).any(|a| a.stale)
+        self.attached.iter().skip(i).any(|a| a.stale.get())
     }
 
     /// The next attachment from `*i` on whose CRYCB may be stale; clears the mark.
     fn next_stale(&mut self, i: &mut usize) -> Option<(MdevId, KvmRef)> {
-        while let Some(a) = self.attached.get_mut(*i) {
+        while let Some(a) = self.attached.get(*i) {
             *i += 1;
-            if core::mem::take(&mut a.stale) {
+            if a.stale.take() {
                 return Some((a.mdev, a.kvm.clone()));
             }
         }
@@ -280,10 +293,13 @@ pub(crate) fn change_and_sync<R>(
     likely: Option<MdevId>,
     f: impl FnOnce(&mut Mdevs, Option<&ApPermsGuard>) -> R,
 ) -> R {
-    let likely = likely.and_then(|id| Some((id, guests.state().vm_of(id)?)));
+    let likely = likely.filter(|&id| guests.state().vm_ref_of(id).is_some());
     let (r, mut any) = match likely {
-        Some((id, kvm)) => {
-            let mut level = guests.kvm(&kvm);
+        Some(id) => {
+            let Some(mut level) = guests.attached_kvm(id) else {
+                // Checked just above, under the same guests lock.
+                return change_and_sync(guests, None, f);
+            };
             let (g, mut mdevs, mut crycb, perms) = level.state_mdevs_crycb();
             let r = f(&mut mdevs, perms);
             // Marking every guest next covers this one being stale again.

@@ -67,11 +67,6 @@ void vfio_ap_rs_kvm_put(struct kvm *kvm)
 	kvm_put_kvm(kvm);
 }
 
-struct mutex *vfio_ap_rs_kvm_lock(struct kvm *kvm)
-{
-	return &kvm->lock;
-}
-
 /*
  * Several VMs' kvm->lock at once. Every VM's kvm->lock is one lockdep class, so lockdep would
  * take a second one for recursion; holding them nested in this lockdep-only map tells it
@@ -108,14 +103,6 @@ void vfio_ap_rs_kvm_set_end(void)
 u32 vfio_ap_rs_kvm_crycbd(struct kvm *kvm)
 {
 	return kvm->arch.crypto.crycbd;
-}
-
-void vfio_ap_rs_kvm_set_masks(struct kvm *kvm, const unsigned long *apm,
-			      const unsigned long *aqm, const unsigned long *adm)
-{
-	/* KVM only copies the masks into the CRYCB; its prototype lacks the const. */
-	kvm_arch_crypto_set_masks(kvm, (unsigned long *)apm, (unsigned long *)aqm,
-				  (unsigned long *)adm);
 }
 
 void vfio_ap_rs_kvm_clear_masks(struct kvm *kvm)

@@ -43,10 +43,12 @@ struct mutex;
 struct vfio_device;
 struct eventfd_ctx;
 
-/* linux/kvm_host.h: the VM's reference count, its lock, its crypto control block. */
+/*
+ * linux/kvm_host.h: the VM's reference count and its crypto control block (kvm->lock and
+ * kvm_arch_crypto_set_masks() are reached from Rust directly, see bindings_helper.h).
+ */
 void vfio_ap_rs_kvm_get(struct kvm *kvm);
 void vfio_ap_rs_kvm_put(struct kvm *kvm);
-struct mutex *vfio_ap_rs_kvm_lock(struct kvm *kvm);
 u32 vfio_ap_rs_kvm_crycbd(struct kvm *kvm);
 /*
  * Several VMs' kvm->lock held at once (one holder at a time: the driver's guests lock): begin,
@@ -56,9 +58,6 @@ void vfio_ap_rs_kvm_set_begin(void);
 void vfio_ap_rs_kvm_lock_in_set(struct kvm *kvm);
 void vfio_ap_rs_kvm_unlock(struct kvm *kvm);
 void vfio_ap_rs_kvm_set_end(void);
-/* kvm->lock held; each mask is 256 bits, MSB-0 (4 unsigned longs). */
-void vfio_ap_rs_kvm_set_masks(struct kvm *kvm, const unsigned long *apm,
-			      const unsigned long *aqm, const unsigned long *adm);
 void vfio_ap_rs_kvm_clear_masks(struct kvm *kvm);
 
 /* linux/vfio.h: the KVM that VFIO associated with an open device, and the last put. */
