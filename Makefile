@@ -9,6 +9,7 @@
 #   make check-debug the guest tests on the sanitizer kernel (VFIO_AP_KERNEL=debug)
 #   make bench      control-plane benchmarks: the in-tree C driver and ours, one guest boot
 #   make profile    instruction-exact profile of one benchmark path in both drivers
+#   make path-cost  wall-clock split and page footprint of the config path (TCG plugins)
 #   make qemu-shell interactive guest shell with the module loaded
 #   make KDIR=...   build against your own kernel build tree instead
 #   make CLIPPY=1   build with clippy as the Rust compiler driver's linter
@@ -42,7 +43,7 @@ define on_kernel_variant
 endef
 
 .PHONY: all modules setup kernel check check-host check-guest check-long check-debug demo bench \
-	profile qemu-shell clippy fmt \
+	profile path-cost qemu-shell clippy fmt \
 	fmt-check clean
 
 all: modules
@@ -98,6 +99,10 @@ bench:
 # Instruction-exact profile of one benchmark path in both drivers (scripts/insn-profile.sh).
 profile:
 	$(call on_kernel_variant,$(BENCH_KERNEL),$(SCRIPTS)/insn-profile.sh)
+
+# Where the wall clock goes on the config path, seen from the host (scripts/path-cost.sh).
+path-cost:
+	$(call on_kernel_variant,$(BENCH_KERNEL),$(SCRIPTS)/path-cost.sh)
 
 qemu-shell: modules
 	@$(SCRIPTS)/qemu-run.sh --shell --module $(REPO)/vfio_ap.ko

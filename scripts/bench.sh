@@ -11,7 +11,8 @@
 # halves, in order; each loads one driver and runs every workload; a driver's halves are
 # pooled), BENCH_OUT (default bench-results), BENCH_CLOCK (default "wall"; "icount" runs
 # the guest with QEMU's -icount, whose clock counts instructions: deterministic, free of the
-# host's load, and blind to what an instruction costs).
+# host's load, and blind to what an instruction costs), BENCH_GUEST_DIR (where the guest's
+# logs go; default: a new directory under TMPDIR).
 # The guest runs the kernel variant VFIO_AP_KERNEL names (make bench sets "bench": lock
 # debugging off), which the module must have been built against.
 # Measure on an otherwise idle machine: TCG timing follows the host's load.
@@ -49,13 +50,15 @@ cp "$REPO/tests/bench/"*.sh "$work/bench/"
 	echo "BENCH_CONFIG_REPS='${BENCH_CONFIG_REPS:-15}'"
 	echo "BENCH_DIAG='${BENCH_DIAG:-}'"
 	echo "BENCH_ORDER='$order'"
+	echo "BENCH_KSYMS='${BENCH_KSYMS:-}'"
 } >"$work/bench/bench.conf"
 info "bench: reps ${BENCH_REPS:-100}, N ${BENCH_NS:-1 16 64 256}, M ${BENCH_MS:-1 16 64}, workloads ${BENCH_WORKLOADS:-all}, halves $order, clock $clock, kernel ${VFIO_AP_KERNEL:-default}"
 rc=0
+guest=${BENCH_GUEST_DIR:-$work/guest}
 "$REPO/scripts/qemu-run.sh" --module "$REPO/vfio_ap.ko" --tests "$work/bench" \
-	--out "$work/guest" --timeout 5400 --test-timeout 5000 || rc=$?
-grep '^# bench ' "$work/guest/results.txt" | sed 's/^# bench //' >"$out/raw.txt" || true
-grep '^# samples ' "$work/guest/results.txt" | sed 's/^# samples //' >"$out/samples.txt" || true
+	--out "$guest" --timeout 5400 --test-timeout 5000 || rc=$?
+grep '^# bench ' "$guest/results.txt" | sed 's/^# bench //' >"$out/raw.txt" || true
+grep '^# samples ' "$guest/results.txt" | sed 's/^# samples //' >"$out/samples.txt" || true
 # The plot needs matplotlib: take a python3 that has it (a pyenv shim on PATH may not, while
 # Debian's does once python3-matplotlib is installed, which is tried once; no plot otherwise).
 py=python3
@@ -71,5 +74,5 @@ if ! has_mpl python3; then
 	! has_mpl /usr/bin/python3 || py=/usr/bin/python3
 fi
 "$py" "$REPO/scripts/bench-report.py" "$out/raw.txt" "$out/samples.txt" "$out" | tee "$out/bench.txt"
-[ "$rc" = 0 ] || die "the benchmark run failed (exit $rc): see $work/guest/console.log"
-info "bench: results in $out (guest logs in $work/guest)"
+[ "$rc" = 0 ] || die "the benchmark run failed (exit $rc): see $guest/console.log"
+info "bench: results in $out (guest logs in $guest)"

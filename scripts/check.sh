@@ -38,6 +38,8 @@ host_tests() {
 	if "$REPO/tests/host/check-console-test.sh"; then add 1 0; else add 0 1; fi
 	info "host: bench report pooling and verdict"
 	if "$REPO/tests/host/bench-report-test.sh"; then add 1 0; else add 0 1; fi
+	info "host: path-cost report (removals, splits, modes)"
+	if "$REPO/tests/host/path-cost-report-test.sh"; then add 1 0; else add 0 1; fi
 	info "host: documentation parses (docutils), README's commands exist"
 	if "$REPO/tests/host/docs-test.sh"; then add 1 0; else add 0 1; fi
 }

@@ -39,15 +39,8 @@ fi
 
 entry=$("$here/kernel.sh" dir)
 map=$entry/build/System.map
-base=$(sed -n 's/^CONFIG_KERNEL_IMAGE_BASE=//p' "$entry/build/.config")
-[ -n "$base" ] || die "profile: no CONFIG_KERNEL_IMAGE_BASE in $entry/build/.config"
-# run address of a kernel symbol (KASLR is off in the test kernel)
-addr() {
-	local a
-	a=$(awk -v s="$1" '$3 == s { print $1; exit }' "$map")
-	[ -n "$a" ] || die "profile: no symbol $1 in $map"
-	printf '%x' $((0x$a + base))
-}
+base=$(kernel_image_base "$entry")
+addr() { kernel_sym_addr "$map" "$base" "$1"; }
 
 rm -rf "$out"
 mkdir -p "$out/traces" "$out/bench"

@@ -22,6 +22,7 @@
 #                                  host's load (make bench: BENCH_CLOCK=icount)
 #   VFIO_AP_QEMU_GDB=PORT          a gdb stub on 127.0.0.1:PORT (scripts/insn-profile.sh)
 #   VFIO_AP_QEMU_SMP=N             N guest CPUs (default 2)
+#   VFIO_AP_QEMU_PLUGIN=SPEC         a TCG plugin, "PATH.so,ARG=VALUE,..." (scripts/path-cost.sh)
 #   VFIO_AP_QEMU_HOST_CPUS=LIST    run QEMU on these host CPUs only (taskset -c LIST)
 #
 # In the guest, scripts/guest/init runs each test file and frames its output on the virtio
@@ -145,6 +146,7 @@ qemu+=(-device virtio-serial-ccw -chardev "file,id=results,path=$out/results.txt
 [ "${VFIO_AP_QEMU_ICOUNT:-0}" = 0 ] || qemu+=(-icount shift=0,sleep=off)
 [ -z "${VFIO_AP_QEMU_MONITOR:-}" ] || qemu+=(-monitor "unix:$VFIO_AP_QEMU_MONITOR,server,nowait")
 [ -z "${VFIO_AP_QEMU_GDB:-}" ] || qemu+=(-gdb "tcp:127.0.0.1:$VFIO_AP_QEMU_GDB")
+[ -z "${VFIO_AP_QEMU_PLUGIN:-}" ] || qemu+=(-plugin "$VFIO_AP_QEMU_PLUGIN")
 [ -z "${VFIO_AP_QEMU_HOST_CPUS:-}" ] || qemu=(taskset -c "$VFIO_AP_QEMU_HOST_CPUS" "${qemu[@]}")
 info "booting the guest (limit ${timeout}s); logs in $out"
 t0=$(date +%s)

@@ -42,6 +42,8 @@
  * ("changed-ns", ktime_get_ns() of the last kvm_arch_crypto_set_masks() that changed the
  * masks): polling the views only tells that they changed, not when.
  */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -394,10 +396,12 @@ static int bench_config(int reps, unsigned int adapter, const char *type, int n,
 	for (i = 0; i < reps; i++) {
 		const struct timespec settle = { .tv_sec = 1 };
 		uint64_t t0, last, qci;
+		int cpu_floor, cpu_rep;
 		double floor_us;
 
 		/* The AP bus is still initialising the queues the last rep added. */
 		nanosleep(&settle, NULL);
+		cpu_floor = sched_getcpu();
 		floor_us = floor_now_us();
 		t0 = now_ns();
 
@@ -408,6 +412,7 @@ static int bench_config(int reps, unsigned int adapter, const char *type, int n,
 		 * during the write: a reader takes kvm->lock, which the drivers need per guest.
 		 */
 		must(SIM, del);
+		cpu_rep = sched_getcpu();
 		wait_views(vms, n, "apm", adapter, 0);
 		last = views_updated_ns(vms, n, t0);
 		qci = qci_changed_ns();
@@ -426,8 +431,11 @@ static int bench_config(int reps, unsigned int adapter, const char *type, int n,
 			for (k = 0; k < n; k++)
 				if (changed_ns(&vms[k]) < first)
 					first = changed_ns(&vms[k]);
-			fprintf(stderr, "diag qci->first %.1f first->last %.1f us\n",
-				(first - qci) / 1e3, (last - first) / 1e3);
+			fprintf(stderr,
+				"diag config m %d rep %d cpu %d %d floor %.1f share %.1f "
+				"qci->first %.1f first->last %.1f us\n",
+				n, i, cpu_floor, cpu_rep, floor_us, shares[i], (first - qci) / 1e3,
+				(last - first) / 1e3);
 		}
 		must(SIM, add);
 		wait_views(vms, n, "apm", adapter, 1);
