@@ -138,13 +138,15 @@ pub(crate) const KVM_SET_MAX: usize = 16;
 
 /// Up to [`KVM_SET_MAX`] distinct VMs, each with the caller's tag, whose `kvm->lock` can be
 /// taken together ([`KvmSet::lock`]), so that one hold of an inner lock serves all of them.
+/// The VMs are borrowed (from the attachments that hold their references): building and
+/// locking a set takes no VM reference.
 ///
 /// # Invariants
 ///
 /// `vms[..len]` are `Some` and refer to distinct VMs, whose identities are `ids[..len]`; the
 /// rest are `None`. `filter` has the [`VmId::filter_bit`] of each of `ids[..len]`.
-pub(crate) struct KvmSet<T: Copy> {
-    vms: [Option<(T, KvmRef)>; KVM_SET_MAX],
+pub(crate) struct KvmSet<'v, T: Copy> {
+    vms: [Option<(T, &'v KvmRef)>; KVM_SET_MAX],
     /// The members' identities, apart: the check for a VM already in the set compares
     /// plain words.
     ids: [VmId; KVM_SET_MAX],
@@ -154,7 +156,7 @@ pub(crate) struct KvmSet<T: Copy> {
     len: usize,
 }
 
-impl<T: Copy> KvmSet<T> {
+impl<'v, T: Copy> KvmSet<'v, T> {
     /// An empty set.
     pub(crate) fn new() -> Self {
         // INVARIANT: No VM, every slot `None`.
@@ -172,7 +174,7 @@ impl<T: Copy> KvmSet<T> {
     }
 
     /// The VMs in the set, in the order they were added.
-    fn members(&self) -> impl Iterator<Item = &(T, KvmRef)> {
+    fn members(&self) -> impl Iterator<Item = &(T, &'v KvmRef)> {
         self.vms
             .get(..self.len)
             .unwrap_or_default()
@@ -180,13 +182,13 @@ impl<T: Copy> KvmSet<T> {
             .flatten()
     }
 
-    /// Adds `kvm` with `tag`. Gives it back if the set is full or already holds that VM
-    /// (its lock cannot be taken twice).
-    pub(crate) fn push(&mut self, tag: T, kvm: KvmRef) -> core::result::Result<(), KvmRef> {
+    /// Adds `kvm` with `tag`; false if the set is full or already holds that VM (its lock
+    /// cannot be taken twice).
+    pub(crate) fn push(&mut self, tag: T, kvm: &'v KvmRef) -> bool {
         let id = kvm.id();
         let bit = id.filter_bit();
         if self.filter & bit != 0 && self.ids.get(..self.len).unwrap_or_default().contains(&id) {
-            return Err(kvm);
+            return false;
         }
         match (self.vms.get_mut(self.len), self.ids.get_mut(self.len)) {
             (Some(slot), Some(slot_id)) => {
@@ -197,9 +199,9 @@ impl<T: Copy> KvmSet<T> {
                 *slot_id = id;
                 self.filter |= bit;
                 self.len += 1;
-                Ok(())
+                true
             }
-            _ => Err(kvm),
+            _ => false,
         }
     }
 
@@ -207,7 +209,7 @@ impl<T: Copy> KvmSet<T> {
     ///
     /// Only [`crate::locks`] calls this, with the driver's guests lock held: the one holder
     /// of several `kvm->lock`s at a time, so two sets never wait on each other.
-    pub(crate) fn lock(&self) -> KvmSetGuard<'_, T> {
+    pub(crate) fn lock(self) -> KvmSetGuard<'v, T> {
         // SAFETY: No precondition: the begin of a lockdep-only nesting.
         unsafe { sys::vfio_ap_rs_kvm_set_begin() };
         for (_, kvm) in self.members() {
@@ -225,8 +227,8 @@ impl<T: Copy> KvmSet<T> {
 ///
 /// This thread holds `kvm->lock` of each VM in `set`, taken by [`KvmSet::lock`], and the
 /// set's lockdep nesting.
-pub(crate) struct KvmSetGuard<'a, T: Copy> {
-    set: &'a KvmSet<T>,
+pub(crate) struct KvmSetGuard<'v, T: Copy> {
+    set: KvmSet<'v, T>,
 }
 
 impl<T: Copy> KvmSetGuard<'_, T> {

@@ -201,11 +201,19 @@ impl<'a> GuestsLevel<'a> {
 }
 
 impl GuestsLevel<'_> {
-    /// Takes `kvm->lock` of every guest in `set`. The mdevs lock comes from the result.
-    pub(crate) fn kvm_set<'b, T: Copy>(&'b mut self, set: &'b KvmSet<T>) -> KvmSetLevel<'b, T> {
+    /// Takes `kvm->lock` of every guest `choose` puts in a set, from the attachments it is
+    /// shown, which lend their VM references for as long as the locks are held. The mdevs
+    /// lock comes from the result.
+    pub(crate) fn kvm_set<'b, T: Copy>(
+        &'b mut self,
+        choose: impl FnOnce(&'b Guests, &mut KvmSet<'b, T>),
+    ) -> KvmSetLevel<'b, T> {
+        let guests: &'b Guests = &self.guests;
+        let mut set = KvmSet::new();
+        choose(guests, &mut set);
         KvmSetLevel {
             crycbs: set.lock(),
-            guests: &mut self.guests,
+            guests,
         }
     }
 }
@@ -213,19 +221,20 @@ impl GuestsLevel<'_> {
 /// The guests lock and the `kvm->lock` of each guest in a [`KvmSet`] held.
 pub(crate) struct KvmSetLevel<'a, T: Copy> {
     crycbs: KvmSetGuard<'a, T>,
-    guests: &'a mut Guests,
+    /// Shared: the attachments lend the set's VMs; they only change their stale marks here.
+    guests: &'a Guests,
 }
 
 impl<'a, T: Copy> KvmSetLevel<'a, T> {
     /// Takes the mdevs lock; returns with it the attachments and the guests' CRYCBs.
     pub(crate) fn state_mdevs_crycbs(
         &mut self,
-    ) -> (&mut Guests, MdevsGuard<'_>, &mut KvmSetGuard<'a, T>) {
+    ) -> (&Guests, MdevsGuard<'_>, &mut KvmSetGuard<'a, T>) {
         let mdevs = MdevsGuard {
             mdevs: MDEVS.lock(),
             _outer: PhantomData,
         };
-        (&mut *self.guests, mdevs, &mut self.crycbs)
+        (self.guests, mdevs, &mut self.crycbs)
     }
 }
 

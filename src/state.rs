@@ -38,7 +38,6 @@ use crate::{
     kvm::{
         Crycb,
         KvmRef,
-        KvmSet,
         VmId, //
     },
     locks::{
@@ -230,15 +229,21 @@ impl Guests {
         self.attached.iter().skip(i).any(|a| a.stale.get())
     }
 
-    /// The next attachment from `*i` on whose CRYCB may be stale; clears the mark.
-    fn next_stale(&mut self, i: &mut usize) -> Option<(MdevId, KvmRef)> {
+    /// The index of the next attachment from `*i` on whose CRYCB may be stale; clears the
+    /// mark.
+    fn next_stale(&self, i: &mut usize) -> Option<usize> {
         while let Some(a) = self.attached.get(*i) {
             *i += 1;
             if a.stale.take() {
-                return Some((a.mdev, a.kvm.clone()));
+                return Some(*i - 1);
             }
         }
         None
+    }
+
+    /// The attachment at `index`: its mdev and, lent, its VM.
+    fn attachment(&self, index: usize) -> Option<(MdevId, &KvmRef)> {
+        self.attached.get(index).map(|a| (a.mdev, &a.kvm))
     }
 }
 
@@ -337,20 +342,23 @@ pub(crate) fn change_and_sync<R>(
 fn program_stale(guests: &mut GuestsLevel<'_>) -> bool {
     let mut i = 0;
     let mut again = false;
-    // A guest that did not fit in the last set (full, or its VM already in it).
-    let mut carry: Option<(MdevId, KvmRef)> = None;
+    // An attachment that did not fit in the last set (full, or its VM already in it).
+    let mut carry: Option<usize> = None;
     loop {
-        let mut set = KvmSet::new();
-        while !set.is_full() {
-            let Some((id, kvm)) = carry.take().or_else(|| guests.state().next_stale(&mut i)) else {
-                break;
-            };
-            if let Err(kvm) = set.push(id, kvm) {
-                carry = Some((id, kvm));
-                break;
+        let mut level = guests.kvm_set(|g, set| {
+            while !set.is_full() {
+                let Some(index) = carry.take().or_else(|| g.next_stale(&mut i)) else {
+                    break;
+                };
+                let Some((id, kvm)) = g.attachment(index) else {
+                    break;
+                };
+                if !set.push(id, kvm) {
+                    carry = Some(index);
+                    break;
+                }
             }
-        }
-        let mut level = guests.kvm_set(&set);
+        });
         let (g, mut mdevs, crycbs) = level.state_mdevs_crycbs();
         crycbs.for_each_crycb(|id, crycb| again |= mdevs.program(id, crycb));
         if carry.is_none() && !g.any_stale_from(i) {
