@@ -61,17 +61,21 @@ impl KvmRef {
         unsafe { sys::vfio_ap_rs_kvm_crycbd(self.kvm.as_ptr()) != 0 }
     }
 
-    /// The VM's `kvm->lock`.
-    pub(crate) fn lock(&self) -> &Lock<(), MutexBackend> {
+    /// Where the VM's `kvm->lock` is.
+    fn mutex_ptr(&self) -> *mut sys::mutex {
         // The offset comes from the C compiler (bindings_helper.h); finding the lock without
         // a call keeps the module's C helpers off the hot paths.
         let offset = sys::vfio_ap_rs_kvm_layout_VFIO_AP_RS_KVM_LOCK_OFFSET as usize;
         // SAFETY: `offset` is where `struct kvm` holds `lock`, within the VM's allocation,
         // which is alive (type invariant).
-        let mutex = unsafe { self.kvm.as_ptr().cast::<u8>().add(offset) };
+        unsafe { self.kvm.as_ptr().cast::<u8>().add(offset).cast() }
+    }
+
+    /// The VM's `kvm->lock`.
+    pub(crate) fn lock(&self) -> &Lock<(), MutexBackend> {
         // SAFETY: `kvm->lock` is an initialised mutex that lives as long as the VM, which our
         // reference keeps alive for the lifetime of `&self`.
-        unsafe { Lock::<(), MutexBackend>::from_raw(mutex.cast()) }
+        unsafe { Lock::<(), MutexBackend>::from_raw(self.mutex_ptr()) }
     }
 }
 
@@ -210,11 +214,24 @@ impl<'v, T: Copy> KvmSet<'v, T> {
     /// Only [`crate::locks`] calls this, with the driver's guests lock held: the one holder
     /// of several `kvm->lock`s at a time, so two sets never wait on each other.
     pub(crate) fn lock(self) -> KvmSetGuard<'v, T> {
+        // Lockdep needs the nesting, which only the C helpers can express; without it each
+        // VM is a plain mutex_lock(), with no call into the module's C on the way.
+        #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
         // SAFETY: No precondition: the begin of a lockdep-only nesting.
-        unsafe { sys::vfio_ap_rs_kvm_set_begin() };
+        unsafe {
+            sys::vfio_ap_rs_kvm_set_begin()
+        };
         for (_, kvm) in self.members() {
+            #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
             // SAFETY: The VM is alive (`KvmRef` invariant); the set holds each VM once.
-            unsafe { sys::vfio_ap_rs_kvm_lock_in_set(kvm.kvm.as_ptr()) };
+            unsafe {
+                sys::vfio_ap_rs_kvm_lock_in_set(kvm.kvm.as_ptr())
+            };
+            #[cfg(not(CONFIG_DEBUG_LOCK_ALLOC))]
+            // SAFETY: As above; `mutex_ptr` is the VM's initialised `kvm->lock`.
+            unsafe {
+                sys::mutex_lock(kvm.mutex_ptr())
+            };
         }
         // INVARIANT: Every VM of the set was locked above, nested in the set's lockdep map.
         KvmSetGuard { set: self }
@@ -247,10 +264,13 @@ impl<T: Copy> Drop for KvmSetGuard<'_, T> {
     fn drop(&mut self) {
         for (_, kvm) in self.set.members() {
             // SAFETY: This thread holds the VM's `kvm->lock` (type invariant).
-            unsafe { sys::vfio_ap_rs_kvm_unlock(kvm.kvm.as_ptr()) };
+            unsafe { sys::mutex_unlock(kvm.mutex_ptr()) };
         }
+        #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
         // SAFETY: Ends the nesting begun by `KvmSet::lock`; no VM of the set is locked now.
-        unsafe { sys::vfio_ap_rs_kvm_set_end() };
+        unsafe {
+            sys::vfio_ap_rs_kvm_set_end()
+        };
     }
 }
 

@@ -90,11 +90,6 @@ void vfio_ap_rs_kvm_lock_in_set(struct kvm *kvm)
 	mutex_lock_nest_lock(&kvm->lock, &kvm_set);
 }
 
-void vfio_ap_rs_kvm_unlock(struct kvm *kvm)
-{
-	mutex_unlock(&kvm->lock);
-}
-
 void vfio_ap_rs_kvm_set_end(void)
 {
 	lock_map_release(&kvm_set.dep_map);

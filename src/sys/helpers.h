@@ -51,12 +51,12 @@ void vfio_ap_rs_kvm_get(struct kvm *kvm);
 void vfio_ap_rs_kvm_put(struct kvm *kvm);
 u32 vfio_ap_rs_kvm_crycbd(struct kvm *kvm);
 /*
- * Several VMs' kvm->lock held at once (one holder at a time: the driver's guests lock): begin,
- * lock each, unlock each, end. Lockdep-annotated as one nested set.
+ * Several VMs' kvm->lock held at once (one holder at a time: the driver's guests lock) under
+ * lockdep: begin, lock each, end, as one nested set (each lock is released with
+ * mutex_unlock()). Without lockdep the driver takes each with mutex_lock().
  */
 void vfio_ap_rs_kvm_set_begin(void);
 void vfio_ap_rs_kvm_lock_in_set(struct kvm *kvm);
-void vfio_ap_rs_kvm_unlock(struct kvm *kvm);
 void vfio_ap_rs_kvm_set_end(void);
 void vfio_ap_rs_kvm_clear_masks(struct kvm *kvm);
 
