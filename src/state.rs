@@ -174,10 +174,7 @@ impl Guests {
 
     /// The VM `mdev` is attached to, if any.
     pub(crate) fn vm_of(&self, mdev: MdevId) -> Option<KvmRef> {
-        self.attached
-            .iter()
-            .find(|a| a.mdev == mdev)
-            .map(|a| a.kvm.clone())
+        self.vm_ref_of(mdev).cloned()
     }
 
     /// Records that `mdev` is attached to `kvm`.
@@ -302,7 +299,9 @@ pub(crate) fn change_and_sync<R>(
     let (r, mut any) = match likely {
         Some(id) => {
             let Some(mut level) = guests.attached_kvm(id) else {
-                // Checked just above, under the same guests lock.
+                // Not reached: checked just above, under the same guests lock. The check
+                // stands apart because a level held by the match would keep `guests`
+                // borrowed in the arm below.
                 return change_and_sync(guests, None, f);
             };
             let (g, mut mdevs, mut crycb, perms) = level.state_mdevs_crycb();
