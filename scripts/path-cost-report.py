@@ -4,6 +4,7 @@
 
     path-cost-report.py wall STAMPS RESULTS SYMS
     path-cost-report.py pages WINDOWS RESULTS SYSTEM_MAP BASE
+    path-cost-report.py step WINDOWS RESULTS SYSTEM_MAP BASE
 
 RESULTS is the guest's results.txt of the run: its "diag config" lines (one per rep, from
 vfio-ap-bench with BENCH_DIAG=1) and "ok N half N, the DRIVER driver" lines say which driver
@@ -133,19 +134,39 @@ def load_insn_report():
     return mod
 
 
-def report_pages(windows_path, results, system_map, base):
-    insn = load_insn_report()
-    windows = []
+def read_windows(windows_path):
+    """The windows of pagecount's output, each as (ended_by, counts, code, data), grouped
+    by host configuration change: a change starts at the first "arm" line after an "end"
+    one (the bus notifies each AP driver at the start and at the end of its scan). Without
+    such lines, one group."""
+    groups, ended = [[]], False
     with open(windows_path) as f:
         lines = f.read().splitlines()
     for i, line in enumerate(lines):
+        if line == "end":
+            ended = True
+        elif line == "arm" and ended:
+            groups.append([])
+            ended = False
         m = re.match(r"window \d+ ended-by (\w+) (.*)", line)
         if m:
             counts = dict(zip(m[2].split()[::2], map(int, m[2].split()[1::2])))
             code = lines[i + 1].split()[1:]
             data = lines[i + 2].split()[1:]
-            windows.append((m[1], counts, code, data))
-    timed = removals(windows, lambda w: w[0] == "stop")
+            groups[-1].append((m[1], counts, code, data))
+    return groups
+
+
+def report_pages(windows_path, results, system_map, base, step=False):
+    insn = load_insn_report()
+    groups = read_windows(windows_path)
+    if step:
+        # One group per host configuration change; the timed removal is the first of each
+        # pair whose guests were updated. A change with one guest has no step.
+        firsts = removals(groups, bool)
+        timed = [g[0] for g in firsts]
+    else:
+        timed = removals([w for g in groups for w in g], lambda w: w[0] == "stop")
     reps = guest_reps(results)
     if len(timed) != len(reps):
         sys.exit("path-cost-report: %d removals in the windows, %d reps in the guest's log"
@@ -155,9 +176,14 @@ def report_pages(windows_path, results, system_map, base):
     syms = {}
     for driver, s in halves.values():
         syms.setdefault(driver, insn.Symbolizer(kernel + s))
-    print("config path, from the AP bus's notify of the drivers to the first guest's "
-          "kvm_arch_crypto_set_masks():\nwhat the last rep of each driver and M touched "
-          "(translation blocks, guest pages)")
+    if step:
+        print("config path, from the first guest's kvm_arch_crypto_set_masks() to the "
+              "second's (the scan's end if M = 1):\nwhat the last rep of each driver and M "
+              "touched (translation blocks, guest pages)")
+    else:
+        print("config path, from the AP bus's notify of the drivers to the first guest's "
+              "kvm_arch_crypto_set_masks():\nwhat the last rep of each driver and M touched "
+              "(translation blocks, guest pages)")
     last = {}
     for w, (driver, m, _rep, _floor, _share) in zip(timed, reps):
         last[(driver, m)] = w
@@ -179,8 +205,9 @@ def report_pages(windows_path, results, system_map, base):
 def main():
     if len(sys.argv) == 5 and sys.argv[1] == "wall":
         report_wall(*sys.argv[2:])
-    elif len(sys.argv) == 6 and sys.argv[1] == "pages":
-        report_pages(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5], 0))
+    elif len(sys.argv) == 6 and sys.argv[1] in ("pages", "step"):
+        report_pages(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5], 0),
+                     step=sys.argv[1] == "step")
     else:
         sys.exit(__doc__)
 

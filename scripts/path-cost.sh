@@ -16,6 +16,10 @@
 #                                    page a cold path touches costs about as much as a hundred
 #                                    instructions. Halves "c ours", M = 1, 3 reps. Every access
 #                                    is instrumented: the guest runs several times slower.
+#   PATH_COST=step make path-cost    the same count from the first guest's
+#                                    kvm_arch_crypto_set_masks() to the second's: what the
+#                                    driver does between two guests. Halves "c ours", M = 16,
+#                                    3 reps.
 #
 # Needs a host C compiler (the plugins are built into the work directory). PATH_COST_OUT
 # (default path-cost-results) gets the report, the plugin's raw output and the guest's logs.
@@ -59,14 +63,22 @@ pages)
 	export BENCH_WORKLOADS=${BENCH_WORKLOADS:-config} BENCH_CONFIG_REPS=${BENCH_CONFIG_REPS:-3}
 	export BENCH_KSYMS=1
 	;;
-*) die "PATH_COST: '$mode' is neither wall nor pages" ;;
+step)
+	plugin pagecount
+	crycb=$(addr kvm_arch_crypto_set_masks)
+	export VFIO_AP_QEMU_PLUGIN="$out/pagecount.so,out=$out/windows.txt,start=$crycb,stop=$crycb,arm=$(addr __drv_notify_config_changed),end=$(addr __drv_notify_scan_complete)"
+	export BENCH_ORDER=${BENCH_ORDER:-c ours} BENCH_MS=${BENCH_MS:-16}
+	export BENCH_WORKLOADS=${BENCH_WORKLOADS:-config} BENCH_CONFIG_REPS=${BENCH_CONFIG_REPS:-3}
+	export BENCH_KSYMS=1
+	;;
+*) die "PATH_COST: '$mode' is none of wall, pages, step" ;;
 esac
 info "path-cost: $mode, halves $BENCH_ORDER, M $BENCH_MS, $BENCH_CONFIG_REPS reps"
 "$here/bench.sh" >"$out/bench.txt" || die "path-cost: the benchmark run failed (see $out/bench.txt)"
 case $mode in
 wall) python3 "$here/path-cost-report.py" wall "$out/stamps.txt" "$out/guest/results.txt" \
 	"$out/syms.txt" | tee "$out/report.txt" ;;
-pages) python3 "$here/path-cost-report.py" pages "$out/windows.txt" "$out/guest/results.txt" \
-	"$map" "$base" | tee "$out/report.txt" ;;
+pages | step) python3 "$here/path-cost-report.py" "$mode" "$out/windows.txt" \
+	"$out/guest/results.txt" "$map" "$base" | tee "$out/report.txt" ;;
 esac
 info "path-cost: report in $out/report.txt"

@@ -5,7 +5,10 @@
  * closes on that vCPU at stop=HEX or end=HEX (the report says which). Per window: translation blocks executed, distinct ones, distinct code pages, memory accesses
  * and distinct data pages, with the pages themselves (each with the address of the block,
  * or of the instruction, that touched it first). Every block and access is instrumented: the guest
- * runs several times slower. Arguments: out=FILE start=HEX stop=HEX [end=HEX].
+ * runs several times slower. Arguments: out=FILE start=HEX stop=HEX [end=HEX] [arm=HEX].
+ * With arm=HEX a window opens only at the first start after a pass through arm, and end
+ * disarms; each pass through either writes a line ("arm", "end"): start == stop then
+ * measures the first step after each arming.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -37,7 +40,8 @@ static void page_add(struct page_set *s, uint64_t page, uint64_t pc)
 	s->first_pc[s->n++] = pc;
 }
 
-static uint64_t start_pc, stop_pc, end_pc;
+static uint64_t start_pc, stop_pc, end_pc, arm_pc;
+static int armed;
 static FILE *out;
 /* The window: the vCPU it runs on (-1: none open), what it saw. One window at a time. */
 static int window_vcpu = -1;
@@ -66,14 +70,23 @@ static void on_block(unsigned int vcpu, void *udata)
 {
 	uint64_t pc = (uintptr_t)udata;
 
+	if (arm_pc && pc == arm_pc) {
+		fprintf(out, "arm\n");
+		armed = 1;
+	}
 	if (window_vcpu >= 0 && (int)vcpu == window_vcpu && (pc == stop_pc || pc == end_pc)) {
 		report_window(pc == stop_pc ? "stop" : "end");
 		window_vcpu = -1;
 	}
+	if (arm_pc && pc == end_pc) {
+		fprintf(out, "end\n");
+		armed = 0;
+	}
 	/* start == stop measures from one visit to the next: the closing block opens anew. */
 	if (window_vcpu < 0) {
-		if (pc != start_pc)
+		if (pc != start_pc || (arm_pc && !armed))
 			return;
+		armed = 0;
 		window_vcpu = vcpu;
 		tbs = accesses = 0;
 		tb_starts.n = code_pages.n = data_pages.n = 0;
@@ -127,6 +140,8 @@ PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_inf
 			stop_pc = strtoull(argv[i] + 5, NULL, 16);
 		else if (!strncmp(argv[i], "end=", 4))
 			end_pc = strtoull(argv[i] + 4, NULL, 16);
+		else if (!strncmp(argv[i], "arm=", 4))
+			arm_pc = strtoull(argv[i] + 4, NULL, 16);
 		else {
 			fprintf(stderr, "pagecount: unknown argument %s\n", argv[i]);
 			return -1;

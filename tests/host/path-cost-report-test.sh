@@ -91,6 +91,40 @@ has "pages: a page is named by the module function that touched it first" \
 	'^ +7000 +update_host$' "$out"
 has "pages: and a kernel page by the kernel's" '^ +6000 +ap_scan_bus$' "$out"
 
+# step: one window per arming (the notify), from the first CRYCB to the second; changes
+# without a guest (set-up) have none, and a re-adding may or may not have one
+{
+	echo arm; echo arm; echo end; echo end
+	echo arm; echo arm
+	w 0 stop 40 1 1 " 100000@100010" " 5000@3ff60000020"
+	echo end; echo end
+	echo arm; echo arm
+	w 1 stop 99999 1 1 " 100000@100010" " 2000@100010"
+	echo end; echo end
+	echo arm; echo end
+	echo arm
+	w 2 stop 30 2 2 " 100000@100010 3ff60001000@3ff60001008" " 6000@100010 7000@3ff60001008"
+	echo end
+	echo arm; echo end
+	echo arm; echo end
+	echo arm
+	w 3 stop 30 3 3 " 100000@100010" " 2000@100010"
+	echo end
+	echo arm; echo end
+} >"$tmp/windows-step"
+{
+	echo "${rep_line/m 1 rep 0/m 16 rep 0}"
+	echo "ok 1 half 1, the c driver: its workloads ran (0 failed so far)"
+	echo "${rep_line/m 1 rep 0/m 16 rep 0}"
+	echo "${rep_line/m 1 rep 0/m 16 rep 1}"
+	echo "ok 2 half 2, the ours driver: its workloads ran (0 failed so far)"
+} >"$tmp/results-step"
+out=$(python3 "$report" step "$tmp/windows-step" "$tmp/results-step" "$tmp/System.map" 0 2>&1)
+result "$([ $? = 0 ] && echo 1 || echo 0)" "step: a consistent run is reported" "$out"
+has "step: C's removal, not its re-adding nor its set-up" '^ +c +M = 16 +1 \+ +1 = +2$' "$out"
+has "step: ours' last removal, after a re-adding without a step and a set-up" \
+	'^ +ours +M = 16 +3 \\+ +3 = +6$' "$out"
+
 out=$(python3 "$report" bogus 2>&1)
 result "$([ $? != 0 ] && echo 1 || echo 0)" "an unknown mode prints the usage" "$out"
 tap_done
