@@ -177,9 +177,10 @@ def report_pages(windows_path, results, system_map, base, step=False):
     for driver, s in halves.values():
         syms.setdefault(driver, insn.Symbolizer(kernel + s))
     if step:
-        print("config path, from the first guest's kvm_arch_crypto_set_masks() to the "
-              "second's (the scan's end if M = 1):\nwhat the last rep of each driver and M "
-              "touched (translation blocks, guest pages)")
+        print("config path, from a guest's kvm_arch_crypto_set_masks() to the next guest's "
+              "(the N-th of the change, PATH_COST_STEP,\nthe first by default; to the scan's "
+              "end for the last guest): what the last rep of each driver and M touched\n"
+              "(translation blocks, guest pages)")
     else:
         print("config path, from the AP bus's notify of the drivers to the first guest's "
               "kvm_arch_crypto_set_masks():\nwhat the last rep of each driver and M touched "

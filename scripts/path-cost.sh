@@ -19,7 +19,7 @@
 #   PATH_COST=step make path-cost    the same count from the first guest's
 #                                    kvm_arch_crypto_set_masks() to the second's: what the
 #                                    driver does between two guests. Halves "c ours", M = 16,
-#                                    3 reps.
+#                                    3 reps. PATH_COST_STEP=N: from the N-th to the next.
 #
 # Needs a host C compiler (the plugins are built into the work directory). PATH_COST_OUT
 # (default path-cost-results) gets the report, the plugin's raw output and the guest's logs.
@@ -66,7 +66,7 @@ pages)
 step)
 	plugin pagecount
 	crycb=$(addr kvm_arch_crypto_set_masks)
-	export VFIO_AP_QEMU_PLUGIN="$out/pagecount.so,out=$out/windows.txt,start=$crycb,stop=$crycb,arm=$(addr __drv_notify_config_changed),end=$(addr __drv_notify_scan_complete)"
+	export VFIO_AP_QEMU_PLUGIN="$out/pagecount.so,out=$out/windows.txt,start=$crycb,stop=$crycb,arm=$(addr __drv_notify_config_changed),end=$(addr __drv_notify_scan_complete),nth=${PATH_COST_STEP:-1}"
 	export BENCH_ORDER=${BENCH_ORDER:-c ours} BENCH_MS=${BENCH_MS:-16}
 	export BENCH_WORKLOADS=${BENCH_WORKLOADS:-config} BENCH_CONFIG_REPS=${BENCH_CONFIG_REPS:-3}
 	export BENCH_KSYMS=1

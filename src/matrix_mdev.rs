@@ -41,7 +41,8 @@ use crate::{
         change_and_sync,
         drain_resets,
         MdevId,
-        MdevState, //
+        MdevState,
+        Reach, //
     },
     sysfs::{
         attribute_groups,
@@ -115,9 +116,12 @@ fn apply_change(mdev: &MatrixMdev, edit: Edit) -> Result {
     let changed = {
         let mut perms = ctx.perms();
         let mut guests = perms.guests();
-        change_and_sync(&mut guests, Some(mdev.id), |mdevs, perms| {
-            mdevs.change(mdev.id, edit, perms)
-        })
+        change_and_sync(
+            &mut guests,
+            Some(mdev.id),
+            Reach::Differing,
+            |mdevs, perms| mdevs.change(mdev.id, edit, perms),
+        )
     };
     drain_resets(&mut ctx);
     changed

@@ -32,7 +32,8 @@ use crate::{
         drain_resets,
         log_host_config,
         release_reset_irqs,
-        Mdevs, //
+        Mdevs,
+        Reach, //
     },
     sysfs::{
         attribute_groups,
@@ -139,11 +140,12 @@ impl ApDriver for QueueDriver {
     fn on_config_changed(new: &HostConfig) {
         // Removed adapters and domains leave every guest now; added ones join when their
         // queues are bound, which the scan does next.
-        update_host(new);
+        update_host(new, Reach::Every);
     }
 
     fn on_scan_complete(new: &HostConfig) {
-        update_host(new);
+        // The scan bound the added queues, and each binding updated the guests it concerns.
+        update_host(new, Reach::Differing);
     }
 }
 
@@ -151,19 +153,23 @@ impl ApDriver for QueueDriver {
 /// resets what guests lost once the locks are dropped.
 fn update<R>(f: impl FnOnce(&mut Mdevs) -> R) -> R {
     let mut ctx = LockCtx::enter();
-    let r = change_and_sync(&mut ctx.guests(), None, |mdevs, _| f(mdevs));
+    let r = change_and_sync(&mut ctx.guests(), None, Reach::Differing, |mdevs, _| {
+        f(mdevs)
+    });
     drain_resets(&mut ctx);
     r
 }
 
-/// [`update`] for a new host configuration, which may concern every guest: the first one
-/// is reprogrammed in the same hold of the mdevs lock as the change.
-fn update_host(new: &HostConfig) {
+/// [`update`] for a new host configuration, which may concern every guest (`reach`): the
+/// first one is reprogrammed in the same hold of the mdevs lock as the change.
+fn update_host(new: &HostConfig, reach: Reach) {
     let mut ctx = LockCtx::enter();
     {
         let mut guests = ctx.guests();
         let first = guests.state().first_attached();
-        change_and_sync(&mut guests, first, |mdevs, _| mdevs.set_host(Some(*new)));
+        change_and_sync(&mut guests, first, reach, |mdevs, _| {
+            mdevs.set_host(Some(*new))
+        });
     }
     log_host_config(Some(new));
     drain_resets(&mut ctx);

@@ -208,6 +208,20 @@ impl Guests {
         any
     }
 
+    /// Marks every attachment stale but that of `programmed`, and that one too if `again`;
+    /// true if any is. For a change that may concern every guest: [`Mdevs::program`]
+    /// compares each CRYCB with its view anyway, and comparing them all first costs, under
+    /// TCG, the pages of that search before the second guest's update.
+    fn mark_all_but(&self, programmed: MdevId, again: bool) -> bool {
+        let mut any = false;
+        for a in self.attached.iter() {
+            let stale = again || a.mdev != programmed;
+            a.stale.set(stale);
+            any |= stale;
+        }
+        any
+    }
+
     /// The VM `mdev` is attached to, borrowed: locking it through this costs no reference.
     pub(crate) fn vm_ref_of(&self, mdev: MdevId) -> Option<&KvmRef> {
         self.attached
@@ -280,7 +294,17 @@ pub(crate) fn log_host_config(host: Option<&HostConfig>) {
 /// [`Mdevs::take_reset_batch`]); the caller resets them with [`drain_resets`] once it has
 /// dropped the locks.
 pub(crate) fn sync_guests(guests: &mut GuestsLevel<'_>) {
-    change_and_sync(guests, None, |_, _| ());
+    change_and_sync(guests, None, Reach::Differing, |_, _| ());
+}
+
+/// Which guests a change may concern, so which ones [`change_and_sync`] programs after it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Those whose CRYCB now differs from their mdev's guest view, found by comparing.
+    Differing,
+    /// Every attached guest, each compared only when programmed: a host configuration
+    /// change, for which the C driver too takes every guest's `kvm->lock`.
+    Every,
 }
 
 /// Changes the driver's state with `f`, then does what [`sync_guests`] does.
@@ -293,6 +317,7 @@ pub(crate) fn sync_guests(guests: &mut GuestsLevel<'_>) {
 pub(crate) fn change_and_sync<R>(
     guests: &mut GuestsLevel<'_>,
     likely: Option<MdevId>,
+    reach: Reach,
     f: impl FnOnce(&mut Mdevs, Option<&ApPermsGuard>) -> R,
 ) -> R {
     let likely = likely.filter(|&id| guests.state().vm_ref_of(id).is_some());
@@ -302,13 +327,16 @@ pub(crate) fn change_and_sync<R>(
                 // Not reached: checked just above, under the same guests lock. The check
                 // stands apart because a level held by the match would keep `guests`
                 // borrowed in the arm below.
-                return change_and_sync(guests, None, f);
+                return change_and_sync(guests, None, reach, f);
             };
             let (g, mut mdevs, mut crycb, perms) = level.state_mdevs_crycb();
             let r = f(&mut mdevs, perms);
-            // Marking every guest next covers this one being stale again.
-            let _ = mdevs.program(id, &mut crycb);
-            let any = g.mark_stale(&mdevs);
+            let again = mdevs.program(id, &mut crycb);
+            // Marking every guest covers this one being stale again.
+            let any = match reach {
+                Reach::Differing => g.mark_stale(&mdevs),
+                Reach::Every => g.mark_all_but(id, again),
+            };
             if !any {
                 mdevs.log_guest_config(id);
             }

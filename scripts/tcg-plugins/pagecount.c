@@ -8,7 +8,7 @@
  * runs several times slower. Arguments: out=FILE start=HEX stop=HEX [end=HEX] [arm=HEX].
  * With arm=HEX a window opens only at the first start after a pass through arm, and end
  * disarms; each pass through either writes a line ("arm", "end"): start == stop then
- * measures the first step after each arming.
+ * measures the first step after each arming, or with nth=N the N-th.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -41,7 +41,7 @@ static void page_add(struct page_set *s, uint64_t page, uint64_t pc)
 }
 
 static uint64_t start_pc, stop_pc, end_pc, arm_pc;
-static int armed;
+static int armed, nth = 1, starts;
 static FILE *out;
 /* The window: the vCPU it runs on (-1: none open), what it saw. One window at a time. */
 static int window_vcpu = -1;
@@ -73,6 +73,7 @@ static void on_block(unsigned int vcpu, void *udata)
 	if (arm_pc && pc == arm_pc) {
 		fprintf(out, "arm\n");
 		armed = 1;
+		starts = 0;
 	}
 	if (window_vcpu >= 0 && (int)vcpu == window_vcpu && (pc == stop_pc || pc == end_pc)) {
 		report_window(pc == stop_pc ? "stop" : "end");
@@ -84,7 +85,7 @@ static void on_block(unsigned int vcpu, void *udata)
 	}
 	/* start == stop measures from one visit to the next: the closing block opens anew. */
 	if (window_vcpu < 0) {
-		if (pc != start_pc || (arm_pc && !armed))
+		if (pc != start_pc || (arm_pc && (!armed || ++starts < nth)))
 			return;
 		armed = 0;
 		window_vcpu = vcpu;
@@ -142,12 +143,14 @@ PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const struct qemu_inf
 			end_pc = strtoull(argv[i] + 4, NULL, 16);
 		else if (!strncmp(argv[i], "arm=", 4))
 			arm_pc = strtoull(argv[i] + 4, NULL, 16);
+		else if (!strncmp(argv[i], "nth=", 4))
+			nth = atoi(argv[i] + 4);
 		else {
 			fprintf(stderr, "pagecount: unknown argument %s\n", argv[i]);
 			return -1;
 		}
 	}
-	if (!out || !start_pc || !stop_pc)
+	if (!out || !start_pc || !stop_pc || nth < 1)
 		return -1;
 	qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
 	qemu_plugin_register_atexit_cb(id, flush_out, NULL);
