@@ -311,9 +311,9 @@ pub(crate) enum Reach {
 ///
 /// If `likely` (the mdev the change most likely affects) is attached, `f` runs under its
 /// guest's `kvm->lock`, so that reprogramming that guest shares one hold of the mdevs lock
-/// with the change; the search for the other guests it affected shares it too. Under TCG
-/// with lockdep a lock round trip costs about as much as the rest of the path to the first
-/// guest's new CRYCB.
+/// with the change; the search for the other guests it affected (as `reach` says)
+/// shares it too. Under TCG with lockdep a lock round trip costs about as much as the rest
+/// of the path to the first guest's new CRYCB.
 pub(crate) fn change_and_sync<R>(
     guests: &mut GuestsLevel<'_>,
     likely: Option<MdevId>,
