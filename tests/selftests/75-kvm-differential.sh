@@ -97,6 +97,11 @@ scenario() {
 	simulate "add-adapter 3/cex7c"
 	simulate "del-domain 7"
 	simulate "add-domain 7"
+	# A change that concerns another mdev's adapter only: this guest's CRYCB stays, and
+	# its config-change eventfd stays quiet (ours programs every guest on a host change,
+	# and must find nothing to do for this one).
+	simulate "del-adapter 1"
+	simulate "add-adapter 1/cex8a"
 	step reset
 	echo "irq after reset $(sim_qfield 03.0007 irq)"
 	# Release the trigger as QEMU does before closing: the C driver never drops one left set,
