@@ -98,9 +98,12 @@ def report_wall(stamps_path, results, syms_path):
         if len(crycbs) != m:
             sys.exit("path-cost-report: %s rep %d at M = %d updated %d CRYCBs"
                      % (driver, rep, m, len(crycbs)))
-        per_guest = (crycbs[-1] - crycbs[0]) / (m - 1) / 1e3 if m > 1 else float("nan")
+        nan = float("nan")
+        per_guest = (crycbs[-1] - crycbs[0]) / (m - 1) / 1e3 if m > 1 else nan
+        steps = [(b - a) / 1e3 for a, b in zip(crycbs, crycbs[1:])]
         rows.append((driver, m, rep, floor, share, (notify - scan) / 1e3,
-                     (crycbs[0] - notify) / 1e3, per_guest))
+                     (crycbs[0] - notify) / 1e3, per_guest, steps[0] if steps else nan,
+                     median(steps[1:])))
     fast = FAST_MODE * min(r[3] for r in rows)
     print("config path, host wall clock at guest function entries [us, median over reps; "
           "the first rep of each M apart]")
@@ -108,18 +111,21 @@ def report_wall(stamps_path, results, syms_path):
           % (fast, FAST_MODE))
     print("  share: the drivers' share of the rep (guest clock, as make bench); scan: AP bus scan"
           "\n  start to the notify of the last AP driver; to CRYCB: that notify to the first"
-          "\n  guest's kvm_arch_crypto_set_masks(); per guest: to each further guest's")
-    print("%4s %-5s %9s %17s %15s %15s %15s" % ("M", "mode", "reps c/ours", "share c/ours",
-                                                "scan c/ours", "to CRYCB c/ours",
-                                                "per guest c/ours"))
+          "\n  guest's kvm_arch_crypto_set_masks(); per guest: to each further guest's;"
+          "\n  step 1: from the first guest's to the second's; later: the median of the"
+          "\n  further steps")
+    print("%4s %-5s %9s %17s %15s %15s %15s %15s %15s"
+          % ("M", "mode", "reps c/ours", "share c/ours", "scan c/ours", "to CRYCB c/ours",
+             "per guest c/ours", "step 1 c/ours", "later c/ours"))
     for m in sorted({r[1] for r in rows}):
         for mode, keep in (("all", lambda f: True), ("fast", lambda f: f < fast),
                            ("slow", lambda f: f >= fast)):
             sel = {d: [r for r in rows if r[0] == d and r[1] == m and r[2] > 0 and keep(r[3])]
                    for d in ("c", "ours")}
             cells = ["%7.1f/%-7.1f" % (median([r[k] for r in sel["c"]]),
-                                        median([r[k] for r in sel["ours"]])) for k in (4, 5, 6, 7)]
-            print("%4d %-5s %5d/%-5d %17s %15s %15s %15s"
+                                        median([r[k] for r in sel["ours"]]))
+                     for k in (4, 5, 6, 7, 8, 9)]
+            print("%4d %-5s %5d/%-5d %17s %15s %15s %15s %15s %15s"
                   % ((m, mode, len(sel["c"]), len(sel["ours"])) + tuple(cells)))
     firsts = ", ".join("%s M=%d %.0f" % (r[0], r[1], r[6]) for r in rows if r[2] == 0)
     print("first rep of each M, notify to first CRYCB (us): %s" % firsts)

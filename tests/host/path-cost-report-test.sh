@@ -16,7 +16,8 @@ printf '%s\n' "ap_scan_bus a0" "__drv_notify_config_changed b0" \
 t=1000000
 # stamp ROLE_ADDR STEP_US: a stamp STEP_US after the last one
 stamp() { t=$((t + $2 * 1000)); echo "0 0 $t $1" >>"$tmp/stamps"; }
-# change NOTIFY_US CRYCB_US PER_GUEST_US M [readd]: one host configuration change
+# change NOTIFY_US CRYCB_US PER_GUEST_US M [FIRST_STEP_US]: one host configuration change;
+# the step from the first guest's CRYCB to the second's takes FIRST_STEP_US if given
 change() {
 	stamp a0 100
 	stamp b0 1
@@ -24,7 +25,9 @@ change() {
 	local i=0
 	if [ "$4" -gt 0 ]; then
 		stamp c0 "$2"
-		while [ $((i += 1)) -lt "$4" ]; do stamp c0 "$3"; done
+		while [ $((i += 1)) -lt "$4" ]; do
+			if [ $i = 1 ]; then stamp c0 "${5:-$3}"; else stamp c0 "$3"; fi
+		done
 	fi
 	stamp d0 500
 }
@@ -42,7 +45,7 @@ echo "ok 1 half 1, the c driver: its workloads ran (0 failed so far)" >>"$tmp/re
 # ours: the re-adding updates CRYCBs before the scan completes
 half
 for rep in 0 1; do change 60 15 0 1; change 60 900 5 1; diag 1 $rep 80 60; done
-for rep in 0 1; do change 60 15 8 3; change 60 900 5 3; diag 3 $rep 80 90; done
+for rep in 0 1; do change 60 15 8 3 12; change 60 900 5 3; diag 3 $rep 80 90; done
 echo "ok 2 half 2, the ours driver: its workloads ran (0 failed so far)" >>"$tmp/results"
 
 out=$(python3 "$report" wall "$tmp/stamps" "$tmp/results" "$tmp/syms" 2>&1)
@@ -50,8 +53,11 @@ rc=$?
 result "$([ $rc = 0 ] && echo 1 || echo 0)" "wall: a consistent run is reported" "$out"
 has "wall: M = 1, fast reps: scan 61, to CRYCB 20 (C) and 15 (ours)" \
 	'^ +1 fast +1/1 +70\.0/60\.0 +61\.0/61\.0 +20\.0/15\.0 ' "$out"
-has "wall: M = 3: per further guest 10 (C) and 8 (ours)" \
-	'^ +3 all +1/1 .* 20\.0/15\.0 +10\.0/8\.0 ' "$out"
+has "wall: M = 3: per further guest 10 (C) and 10 (ours)" \
+	'^ +3 all +1/1 .* 20\.0/15\.0 +10\.0/10\.0 ' "$out"
+has "wall: M = 3: step 1 and the later steps apart" \
+	'^ +3 all +1/1 .* 10\.0/12\.0 +10\.0/8\.0 *$' "$out"
+has "wall: M = 1 has no steps" '^ +1 all +1/1 .* nan/nan +nan/nan *$' "$out"
 has "wall: a rep with twice the lowest floor is slow mode" '^ +3 slow +1/0 ' "$out"
 has "wall: first reps listed apart" 'first rep of each M.*c M=1 20, c M=3 20, ours M=1 15' "$out"
 
@@ -123,7 +129,7 @@ out=$(python3 "$report" step "$tmp/windows-step" "$tmp/results-step" "$tmp/Syste
 result "$([ $? = 0 ] && echo 1 || echo 0)" "step: a consistent run is reported" "$out"
 has "step: C's removal, not its re-adding nor its set-up" '^ +c +M = 16 +1 \+ +1 = +2$' "$out"
 has "step: ours' last removal, after a re-adding without a step and a set-up" \
-	'^ +ours +M = 16 +3 \\+ +3 = +6$' "$out"
+	'^ +ours +M = 16 +3 \+ +3 = +6$' "$out"
 
 out=$(python3 "$report" bogus 2>&1)
 result "$([ $? != 0 ] && echo 1 || echo 0)" "an unknown mode prints the usage" "$out"
