@@ -5,7 +5,7 @@
  * closes on that vCPU at stop=HEX or end=HEX (the report says which). Per window: translation blocks executed, distinct ones, distinct code pages, memory accesses
  * and distinct data pages, with the pages themselves (each with the address of the block,
  * or of the instruction, that touched it first). Every block and access is instrumented: the guest
- * runs several times slower. Arguments: out=FILE start=HEX stop=HEX [end=HEX] [arm=HEX].
+ * runs several times slower. Arguments: out=FILE start=HEX stop=HEX [end=HEX] [arm=HEX [nth=N]].
  * With arm=HEX a window opens only at the first start after a pass through arm, and end
  * disarms; each pass through either writes a line ("arm", "end"): start == stop then
  * measures the first step after each arming, or with nth=N the N-th.
