@@ -8,16 +8,11 @@
 
 use core::ptr::NonNull;
 
-use kernel::{
-    prelude::*,
-    sync::lock::{
-        mutex::MutexBackend,
-        Lock, //
-    },
-};
+use kernel::prelude::*;
 
 use crate::{
     model::matrix::Matrix,
+    mutex::RawMutexGuard,
     sys, //
 };
 
@@ -71,11 +66,11 @@ impl KvmRef {
         unsafe { self.kvm.as_ptr().cast::<u8>().add(offset).cast() }
     }
 
-    /// The VM's `kvm->lock`.
-    pub(crate) fn lock(&self) -> &Lock<(), MutexBackend> {
+    /// Takes the VM's `kvm->lock`.
+    pub(crate) fn lock(&self) -> RawMutexGuard<'_> {
         // SAFETY: `kvm->lock` is an initialised mutex that lives as long as the VM, which our
         // reference keeps alive for the lifetime of `&self`.
-        unsafe { Lock::<(), MutexBackend>::from_raw(self.mutex_ptr()) }
+        unsafe { RawMutexGuard::lock(self.mutex_ptr()) }
     }
 }
 

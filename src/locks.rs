@@ -26,15 +26,8 @@
 use core::marker::PhantomData;
 
 use kernel::{
-    prelude::*,
-    sync::{
-        global_lock,
-        lock::{
-            mutex::MutexBackend,
-            GlobalGuard,
-            Guard, //
-        },
-    },
+    c_str,
+    static_lock_class, //
 };
 
 use crate::{
@@ -48,6 +41,11 @@ use crate::{
         KvmSet,
         KvmSetGuard, //
     },
+    mutex::{
+        RawMutexGuard,
+        StaticGuard,
+        StaticMutex, //
+    },
     state::{
         Guests,
         MdevId,
@@ -55,22 +53,16 @@ use crate::{
     },
 };
 
-global_lock! {
-    // SAFETY: `init` is called once, by `init_locks` at module load, before any use.
-    unsafe(uninit) static GUESTS: Mutex<Guests> = Guests::new();
-}
+static GUESTS: StaticMutex<Guests> = StaticMutex::new(Guests::new());
 
-global_lock! {
-    // SAFETY: As for `GUESTS`.
-    unsafe(uninit) static MDEVS: Mutex<Mdevs> = Mdevs::new();
-}
+static MDEVS: StaticMutex<Mdevs> = StaticMutex::new(Mdevs::new());
 
 /// Sets up the driver's locks. Called once from module init, before anything can lock.
 pub(crate) fn init_locks() {
     // SAFETY: Called exactly once, at module init, before any other use of the locks.
     unsafe {
-        GUESTS.init();
-        MDEVS.init();
+        GUESTS.init(c_str!("vfio_ap_rs guests"), static_lock_class!().get_ref());
+        MDEVS.init(c_str!("vfio_ap_rs mdevs"), static_lock_class!().get_ref());
     }
 }
 
@@ -134,7 +126,7 @@ impl PermsLevel<'_> {
 
 /// The guests lock held (and `ap_attr_mutex` if reached through [`PermsLevel`]).
 pub(crate) struct GuestsLevel<'a> {
-    guests: GlobalGuard<GUESTS>,
+    guests: StaticGuard<Guests>,
     perms: Option<&'a ApPermsGuard>,
 }
 
@@ -179,7 +171,7 @@ impl<'a> GuestsLevel<'a> {
     pub(crate) fn kvm<'b>(&'b mut self, kvm: &'b KvmRef) -> KvmLevel<'b> {
         KvmLevel {
             kvm,
-            _guard: kvm.lock().lock(),
+            _guard: kvm.lock(),
             guests: &self.guests,
             perms: self.perms,
         }
@@ -193,7 +185,7 @@ impl<'a> GuestsLevel<'a> {
         let kvm = guests.vm_ref_of(mdev)?;
         Some(KvmLevel {
             kvm,
-            _guard: kvm.lock().lock(),
+            _guard: kvm.lock(),
             guests,
             perms: self.perms,
         })
@@ -241,7 +233,7 @@ impl<'a, T: Copy> KvmSetLevel<'a, T> {
 /// The guests lock and one guest's `kvm->lock` held.
 pub(crate) struct KvmLevel<'a> {
     kvm: &'a KvmRef,
-    _guard: Guard<'a, (), MutexBackend>,
+    _guard: RawMutexGuard<'a>,
     /// Shared: the attachments may lend `kvm`; they only change their stale marks here.
     guests: &'a Guests,
     perms: Option<&'a ApPermsGuard>,
@@ -271,7 +263,7 @@ impl KvmLevel<'_> {
 
 /// The mdevs lock held: derefs to the state it guards.
 pub(crate) struct MdevsGuard<'a> {
-    mdevs: GlobalGuard<MDEVS>,
+    mdevs: StaticGuard<Mdevs>,
     _outer: PhantomData<&'a mut ()>,
 }
 

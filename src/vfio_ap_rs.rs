@@ -29,6 +29,7 @@ mod mdev;
 #[deny(unsafe_code)]
 #[allow(dead_code, reason = "some helpers serve host tests and later features")]
 mod model;
+mod mutex;
 #[deny(unsafe_code)]
 mod queue_driver;
 #[deny(unsafe_code)]
