@@ -19,14 +19,6 @@ use kernel::{
     error::to_result,
     prelude::*,
     str::CStrExt,
-    sync::{
-        lock::{
-            mutex::MutexBackend,
-            Guard,
-            Lock, //
-        },
-        Mutex,
-    },
     time::{
         delay::fsleep,
         Delta, //
@@ -46,6 +38,7 @@ use crate::{
             ResetStep, //
         },
     },
+    mutex::RawMutexGuard,
     sys,
     sysfs::{
         AttributeGroups,
@@ -121,7 +114,7 @@ pub(crate) struct ApPermsLock;
 
 /// Proof that `ap_attr_mutex` is held.
 pub(crate) struct ApPermsGuard {
-    _guard: Guard<'static, (), MutexBackend>,
+    _guard: RawMutexGuard<'static>,
 }
 
 impl ApPermsLock {
@@ -129,11 +122,8 @@ impl ApPermsLock {
     pub(crate) fn lock() -> ApPermsGuard {
         // SAFETY: `ap_attr_mutex` is a statically initialised mutex exported by the AP bus,
         // which this module depends on, so it lives as long as the module.
-        let lock: &'static Mutex<()> =
-            unsafe { Lock::<(), MutexBackend>::from_raw(&raw mut sys::ap_attr_mutex) };
-        ApPermsGuard {
-            _guard: lock.lock(),
-        }
+        let guard = unsafe { RawMutexGuard::lock(&raw mut sys::ap_attr_mutex) };
+        ApPermsGuard { _guard: guard }
     }
 }
 
@@ -501,12 +491,7 @@ impl<T: ApDriver> DriverRegistration<T> {
         // below is forgotten rather than dropped, so the mutex stays held.
         let perms = core::mem::ManuallyDrop::new(ApPermsGuard {
             // SAFETY: See `ApPermsLock::lock`; the lock is held by our caller.
-            _guard: unsafe {
-                Guard::new(
-                    Lock::<(), MutexBackend>::from_raw(&raw mut sys::ap_attr_mutex),
-                    (),
-                )
-            },
+            _guard: unsafe { RawMutexGuard::held_by_caller(&raw mut sys::ap_attr_mutex) },
         });
         if T::in_use(&perms, &apm, &aqm) {
             EADDRINUSE.to_errno()

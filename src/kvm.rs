@@ -223,9 +223,10 @@ impl<'v, T: Copy> KvmSet<'v, T> {
                 sys::vfio_ap_rs_kvm_lock_in_set(kvm.kvm.as_ptr())
             };
             #[cfg(not(CONFIG_DEBUG_LOCK_ALLOC))]
-            // SAFETY: As above; `mutex_ptr` is the VM's initialised `kvm->lock`.
+            // SAFETY: As above; `mutex_ptr` is the VM's initialised `kvm->lock`, alive while
+            // the set borrows the VM.
             unsafe {
-                sys::mutex_lock(kvm.mutex_ptr())
+                crate::mutex::lock_raw(kvm.mutex_ptr())
             };
         }
         // INVARIANT: Every VM of the set was locked above, nested in the set's lockdep map.

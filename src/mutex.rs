@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The driver's own thin guard over `struct mutex`, for its two statics and a VM's
-//! `kvm->lock`.
+//! The driver's own thin guard over `struct mutex`, for its two statics and for mutexes C
+//! owns (a VM's `kvm->lock`, the AP bus's `ap_attr_mutex`).
 //!
 //! The kernel's `Guard::new` checks, through a C helper, that the lock it wraps is held; the
 //! call costs nothing on the machine but, under QEMU's TCG, a page of kernel code that each
@@ -30,7 +30,7 @@ use crate::sys;
 /// # Safety
 ///
 /// `mutex` is an initialised mutex that outlives the hold.
-unsafe fn lock_raw(mutex: *mut sys::mutex) {
+pub(crate) unsafe fn lock_raw(mutex: *mut sys::mutex) {
     #[cfg(CONFIG_DEBUG_LOCK_ALLOC)]
     // SAFETY: As the caller guarantees.
     unsafe {
@@ -145,6 +145,21 @@ impl RawMutexGuard<'_> {
         // SAFETY: As the caller guarantees.
         unsafe { lock_raw(mutex) };
         // INVARIANT: Taken just above; the caller guarantees the lifetime.
+        RawMutexGuard {
+            mutex,
+            _life: PhantomData,
+        }
+    }
+
+    /// A guard for `mutex`, which the caller already holds (a C caller that took it before
+    /// calling us). Dropping it releases the mutex: wrap it in `ManuallyDrop` when the
+    /// caller is to release it.
+    ///
+    /// # Safety
+    ///
+    /// `mutex` lives for `'a` and this thread holds it for `'a`.
+    pub(crate) unsafe fn held_by_caller<'a>(mutex: *mut sys::mutex) -> RawMutexGuard<'a> {
+        // INVARIANT: As the caller guarantees.
         RawMutexGuard {
             mutex,
             _life: PhantomData,

@@ -298,7 +298,7 @@ pub(crate) fn sync_guests(guests: &mut GuestsLevel<'_>) {
 }
 
 /// Which guests a change may concern, so which ones [`change_and_sync`] programs after it.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub(crate) enum Reach {
     /// Those whose CRYCB now differs from their mdev's guest view, found by comparing.
     Differing,
