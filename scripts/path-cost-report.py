@@ -98,12 +98,11 @@ def report_wall(stamps_path, results, syms_path):
         if len(crycbs) != m:
             sys.exit("path-cost-report: %s rep %d at M = %d updated %d CRYCBs"
                      % (driver, rep, m, len(crycbs)))
-        nan = float("nan")
-        per_guest = (crycbs[-1] - crycbs[0]) / (m - 1) / 1e3 if m > 1 else nan
         steps = [(b - a) / 1e3 for a, b in zip(crycbs, crycbs[1:])]
+        nan = float("nan")
         rows.append((driver, m, rep, floor, share, (notify - scan) / 1e3,
-                     (crycbs[0] - notify) / 1e3, per_guest, steps[0] if steps else nan,
-                     median(steps[1:])))
+                     (crycbs[0] - notify) / 1e3, statistics.fmean(steps) if steps else nan,
+                     steps[0] if steps else nan, median(steps[1:])))
     fast = FAST_MODE * min(r[3] for r in rows)
     print("config path, host wall clock at guest function entries [us, median over reps; "
           "the first rep of each M apart]")
@@ -185,12 +184,11 @@ def report_pages(windows_path, results, system_map, base, step=False):
     if step:
         print("config path, from a guest's kvm_arch_crypto_set_masks() to the next guest's "
               "(the N-th of the change, PATH_COST_STEP,\nthe first by default; to the scan's "
-              "end for the last guest): what the last rep of each driver and M touched\n"
-              "(translation blocks, guest pages)")
+              "end for the last guest):")
     else:
         print("config path, from the AP bus's notify of the drivers to the first guest's "
-              "kvm_arch_crypto_set_masks():\nwhat the last rep of each driver and M touched "
-              "(translation blocks, guest pages)")
+              "kvm_arch_crypto_set_masks():")
+    print("what the last rep of each driver and M touched (translation blocks, guest pages)")
     last = {}
     for w, (driver, m, _rep, _floor, _share) in zip(timed, reps):
         last[(driver, m)] = w
