@@ -505,6 +505,10 @@ impl<T: ApDriver> DriverRegistration<T> {
     /// # Safety
     ///
     /// Called by the AP bus with two valid configurations.
+    // Shares code pages with the rest of the host-change path (`.text.hot`, which the
+    // module linker script folds into `.text`): Documentation/performance.rst, step 13.
+    #[allow(unsafe_code, reason = "a section name: placement only")]
+    #[unsafe(link_section = ".text.hot")]
     unsafe extern "C" fn config_changed_callback(
         new: *mut sys::ap_config_info,
         _old: *mut sys::ap_config_info,

@@ -366,6 +366,10 @@ pub(crate) fn change_and_sync<R>(
 /// hold of the mdevs lock programs them all; the last hold also writes the records, once
 /// every guest has its CRYCB. A host configuration change concerns every guest, and a round
 /// trip of the mdevs lock per guest costs under TCG about a tenth of KVM's own CRYCB update.
+// Shares code pages with the rest of the host-change path (`.text.hot`, which the
+// module linker script folds into `.text`): Documentation/performance.rst, step 13.
+#[allow(unsafe_code, reason = "a section name: placement only")]
+#[unsafe(link_section = ".text.hot")]
 fn program_stale(guests: &mut GuestsLevel<'_>) -> bool {
     let mut i = 0;
     let mut again = false;
@@ -1379,6 +1383,10 @@ impl Mdevs {
     /// Returns whether the quarantine withheld more of the mdev's own queues, so that its
     /// CRYCB is stale again. No other mdev's view can change: a queue has one holder.
     #[must_use]
+    // Shares code pages with the rest of the host-change path (`.text.hot`, which the
+    // module linker script folds into `.text`): Documentation/performance.rst, step 13.
+    #[allow(unsafe_code, reason = "a section name: placement only")]
+    #[unsafe(link_section = ".text.hot")]
     fn program(&mut self, id: MdevId, crycb: &mut Crycb<'_>) -> bool {
         // The matrices are compared, handed to KVM and updated in place, word by word (see
         // `ApMask`): under TCG a copy or compare of a whole one is a helper call.
