@@ -147,4 +147,38 @@ else
 	result 0 "missing samples: refused (exit $rc)" "$out"
 fi
 
+
+# scripts/bench-pool.sh: two runs of halves c, ours pooled as four halves. Run A alone has
+# ours slower (150 > 102), run B alone faster; pooled, C's median is v[5] of 100..104 and
+# 200..204 = 200, ours' of 90..94 and 150..154 = 150 (us; the wall report shows ms).
+pool=$here/../../scripts/bench-pool.sh
+for set in A B; do
+	row "$set" 1 c floor 0 1000 1000 1000 1000 1000
+	row "$set" 2 ours floor 0 1000 1000 1000 1000 1000
+done
+row A 1 c config 1 100 101 102 103 104
+row A 2 ours config 1 150 151 152 153 154
+row B 1 c config 1 200 201 202 203 204
+row B 2 ours config 1 90 91 92 93 94
+for set in A B; do
+	mkdir -p "$tmp/run$set"
+	mv "$tmp/raw$set" "$tmp/run$set/raw.txt"
+	mv "$tmp/samples$set" "$tmp/run$set/samples.txt"
+	VFIO_AP_KERNEL=bench python3 "$report" "$tmp/run$set/raw.txt" "$tmp/run$set/samples.txt" "$tmp/run$set" >/dev/null 2>&1
+done
+out=$("$pool" "$tmp/pooled" "$tmp/runA" "$tmp/runB" 2>&1)
+has "pool: every rep of both runs, one ratio" '^ +1 +0\.20 \(0\.10-0\.20\) +0\.15 \(0\.09-0\.15\) +0\.75x' "$out"
+has "pool: the second run's halves numbered on" '^ +halves: c 0\.10, ours 0\.15, c 0\.20, ours 0\.09$' "$out"
+has "pool: the runs' kernel variant is kept" '^kernel: bench ' "$out"
+has "pool: verdict on the pooled medians" '^ours <= C on every workload: yes' "$out"
+# Runs on different clocks (or kernels) do not pool.
+BENCH_CLOCK=icount VFIO_AP_KERNEL=bench python3 "$report" "$tmp/runB/raw.txt" "$tmp/runB/samples.txt" "$tmp/runB" >/dev/null 2>&1
+out=$("$pool" "$tmp/pooled" "$tmp/runA" "$tmp/runB" 2>&1)
+rc=$?
+if [ $rc != 0 ] && grep -q "not comparable" <<<"$out"; then
+	result 1 "pool: runs on different clocks refused"
+else
+	result 0 "pool: runs on different clocks refused (exit $rc)" "$out"
+fi
+
 tap_done
