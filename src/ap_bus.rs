@@ -505,9 +505,9 @@ impl<T: ApDriver> DriverRegistration<T> {
     /// # Safety
     ///
     /// Called by the AP bus with two valid configurations.
-    // Shares code pages with the rest of the host-change path (`.text.hot`, which the
-    // module linker script folds into `.text`): Documentation/performance.rst, step 13.
-    #[allow(unsafe_code, reason = "a section name: placement only")]
+    // SAFETY: `.text.hot` is executable code like `.text`, into which the module linker
+    // script folds it; it only keeps the host-change path on few code pages (Documentation/
+    // performance.rst, step 13).
     #[unsafe(link_section = ".text.hot")]
     unsafe extern "C" fn config_changed_callback(
         new: *mut sys::ap_config_info,

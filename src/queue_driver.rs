@@ -162,8 +162,9 @@ fn update<R>(f: impl FnOnce(&mut Mdevs) -> R) -> R {
 
 /// [`update`] for a new host configuration, which may concern every guest (`reach`): the
 /// first one is reprogrammed in the same hold of the mdevs lock as the change.
-// Shares code pages with the rest of the host-change path (`.text.hot`, which the
-// module linker script folds into `.text`): Documentation/performance.rst, step 13.
+// SAFETY: `.text.hot` is executable code like `.text`, into which the module linker
+// script folds it; it only keeps the host-change path on few code pages (Documentation/
+// performance.rst, step 13).
 #[allow(unsafe_code, reason = "a section name: placement only")]
 #[unsafe(link_section = ".text.hot")]
 fn update_host(new: &HostConfig, reach: Reach) {

@@ -147,7 +147,6 @@ else
 	result 0 "missing samples: refused (exit $rc)" "$out"
 fi
 
-
 # scripts/bench-pool.sh: two runs of halves c, ours pooled as four halves. Run A alone has
 # ours slower (150 > 102), run B alone faster; pooled, C's median is v[5] of 100..104 and
 # 200..204 = 200, ours' of 90..94 and 150..154 = 150 (us; the wall report shows ms).
