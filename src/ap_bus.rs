@@ -505,8 +505,8 @@ impl<T: ApDriver> DriverRegistration<T> {
     /// # Safety
     ///
     /// Called by the AP bus with two valid configurations.
-    // SAFETY: `.text.hot` is executable code like `.text`, into which the module linker
-    // script folds it; it only keeps the host-change path on few code pages (Documentation/
+    // Sound as a placement: `.text.hot` is executable code like `.text`, into which the module
+    // linker script folds it; it keeps the host-change path on few code pages (Documentation/
     // performance.rst, step 13).
     #[unsafe(link_section = ".text.hot")]
     unsafe extern "C" fn config_changed_callback(

@@ -162,8 +162,8 @@ fn update<R>(f: impl FnOnce(&mut Mdevs) -> R) -> R {
 
 /// [`update`] for a new host configuration, which may concern every guest (`reach`): the
 /// first one is reprogrammed in the same hold of the mdevs lock as the change.
-// SAFETY: `.text.hot` is executable code like `.text`, into which the module linker
-// script folds it; it only keeps the host-change path on few code pages (Documentation/
+// Sound as a placement: `.text.hot` is executable code like `.text`, into which the module
+// linker script folds it; it keeps the host-change path on few code pages (Documentation/
 // performance.rst, step 13).
 #[allow(unsafe_code, reason = "a section name: placement only")]
 #[unsafe(link_section = ".text.hot")]
