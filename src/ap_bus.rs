@@ -505,9 +505,7 @@ impl<T: ApDriver> DriverRegistration<T> {
     /// # Safety
     ///
     /// Called by the AP bus with two valid configurations.
-    // Sound as a placement: `.text.hot` is executable code like `.text`, into which the module
-    // linker script folds it; it keeps the host-change path on few code pages (Documentation/
-    // performance.rst, step 13).
+    // The host-change path's placement: see the crate docs.
     #[unsafe(link_section = ".text.hot")]
     unsafe extern "C" fn config_changed_callback(
         new: *mut sys::ap_config_info,

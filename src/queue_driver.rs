@@ -162,9 +162,7 @@ fn update<R>(f: impl FnOnce(&mut Mdevs) -> R) -> R {
 
 /// [`update`] for a new host configuration, which may concern every guest (`reach`): the
 /// first one is reprogrammed in the same hold of the mdevs lock as the change.
-// Sound as a placement: `.text.hot` is executable code like `.text`, into which the module
-// linker script folds it; it keeps the host-change path on few code pages (Documentation/
-// performance.rst, step 13).
+// The host-change path's placement: see the crate docs.
 #[allow(unsafe_code, reason = "a section name: placement only")]
 #[unsafe(link_section = ".text.hot")]
 fn update_host(new: &HostConfig, reach: Reach) {

@@ -366,9 +366,7 @@ pub(crate) fn change_and_sync<R>(
 /// hold of the mdevs lock programs them all; the last hold also writes the records, once
 /// every guest has its CRYCB. A host configuration change concerns every guest, and a round
 /// trip of the mdevs lock per guest costs under TCG about a tenth of KVM's own CRYCB update.
-// Sound as a placement: `.text.hot` is executable code like `.text`, into which the module
-// linker script folds it; it keeps the host-change path on few code pages (Documentation/
-// performance.rst, step 13).
+// The host-change path's placement: see the crate docs.
 #[allow(unsafe_code, reason = "a section name: placement only")]
 #[unsafe(link_section = ".text.hot")]
 fn program_stale(guests: &mut GuestsLevel<'_>) -> bool {
@@ -1384,9 +1382,7 @@ impl Mdevs {
     /// Returns whether the quarantine withheld more of the mdev's own queues, so that its
     /// CRYCB is stale again. No other mdev's view can change: a queue has one holder.
     #[must_use]
-    // Sound as a placement: `.text.hot` is executable code like `.text`, into which the module
-    // linker script folds it; it keeps the host-change path on few code pages (Documentation/
-    // performance.rst, step 13).
+    // The host-change path's placement: see the crate docs.
     #[allow(unsafe_code, reason = "a section name: placement only")]
     #[unsafe(link_section = ".text.hot")]
     fn program(&mut self, id: MdevId, crycb: &mut Crycb<'_>) -> bool {
