@@ -30,15 +30,20 @@ static inline double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* Write S in one write(2) to the open FD; returns 0 or the errno. */
+static inline int put_fd(int fd, const char *s)
+{
+	return write(fd, s, strlen(s)) < 0 ? errno : 0;
+}
+
 /* Write S to PATH in one write(2); returns 0 or the errno. */
 static inline int put(const char *path, const char *s)
 {
-	int fd = open(path, O_WRONLY), e = 0;
+	int fd = open(path, O_WRONLY), e;
 
 	if (fd < 0)
 		return errno;
-	if (write(fd, s, strlen(s)) < 0)
-		e = errno;
+	e = put_fd(fd, s);
 	close(fd);
 	return e;
 }

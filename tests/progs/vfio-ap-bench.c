@@ -101,10 +101,9 @@ static void fail(const char *what, int e)
 	exit(1);
 }
 
-static void must(const char *path, const char *value)
+/* Fails the run if writing VALUE to PATH gave the errno E. */
+static void must_have_written(int e, const char *path, const char *value)
 {
-	int e = put(path, value);
-
 	if (e) {
 		char what[512];
 
@@ -113,16 +112,15 @@ static void must(const char *path, const char *value)
 	}
 }
 
-/* Write VALUE in one write(2) to FD, open on PATH (named in the error). */
+static void must(const char *path, const char *value)
+{
+	must_have_written(put(path, value), path, value);
+}
+
+/* must() on FD, already open on PATH. */
 static void must_fd(int fd, const char *path, const char *value)
 {
-	if (write(fd, value, strlen(value)) < 0) {
-		char what[512];
-		int e = errno;
-
-		snprintf(what, sizeof(what), "write '%s' to %s", value, path);
-		fail(what, e);
-	}
+	must_have_written(put_fd(fd, value), path, value);
 }
 
 static int reps_arg(const char *s)
